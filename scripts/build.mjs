@@ -1,0 +1,20 @@
+// Two bundles: the extension host (node, cjs, `vscode` external) and the CLI.
+// The webview bundle (browser, esm) is added by the trace panel.
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  // ssh2's optional native parts; ssh2 falls back to pure JS without them.
+  external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
+};
+
+await Promise.all([
+  esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
+]);

@@ -1,0 +1,46 @@
+// One refresh: /info, then /services, /tasks, /nodes, /networks at once, then one verbose
+// inspect per swarm-scoped network. 5 + N calls, none per service or per task.
+import type { EngineReader } from '../docker/engine';
+import { EngineError, notSwarmError } from '../docker/errors';
+import { arr, bool, str } from './read';
+import { RawCluster, swarmState } from './snapshot';
+
+/** At most this many verbose inspects in flight, so a cluster with many networks does not flood the engine. */
+const VERBOSE_CONCURRENCY = 8;
+
+export async function fetchRawCluster(engine: EngineReader, signal?: AbortSignal): Promise<RawCluster> {
+  const info = await engine.info(signal);
+  const state = swarmState(info);
+  const where = engine.endpoint.host;
+  if (state === 'locked') {
+    throw new EngineError('not-swarm', `The swarm at ${where} is locked: run "docker swarm unlock" on that node.`, `LocalNodeState=${state}`);
+  }
+  if (state !== 'active') throw notSwarmError(where, `LocalNodeState=${state}`);
+  if (!bool(info, 'Swarm', 'ControlAvailable')) {
+    throw new EngineError('not-manager', `${where} is a swarm worker: connect to a manager node (its Docker context or DOCKER_HOST) to see the services.`, 'ControlAvailable=false');
+  }
+  const [services, tasks, nodes, networks] = await Promise.all([engine.services(signal), engine.tasks(signal), engine.nodes(signal), engine.networks(signal)]);
+  const swarmNetworkIds = arr(networks)
+    .filter((n) => str(n, 'Scope') === 'swarm')
+    .map((n) => str(n, 'Id'))
+    .filter((id): id is string => !!id);
+  const verboseNetworks: Record<string, unknown> = {};
+  await forEachLimited(swarmNetworkIds, VERBOSE_CONCURRENCY, async (id) => {
+    try {
+      verboseNetworks[id] = await engine.networkVerbose(id, signal);
+    } catch (err) {
+      // A network removed between the list and the inspect is not an error for the whole refresh.
+      if (err instanceof EngineError && (err.kind === 'cancelled' || err.kind === 'timeout')) throw err;
+      verboseNetworks[id] = undefined;
+    }
+  });
+  return { info, services, tasks, nodes, networks, verboseNetworks };
+}
+
+async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await run(items[next++]);
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,88 @@
+// Keeps the model fresh while a Swarm view is visible: Docker events plus a slow poll, debounced.
+// Nothing runs while every view is hidden.
+import * as vscode from 'vscode';
+import type { ClusterModel } from './clusterModel';
+import type { Log } from './log';
+import { readSettings } from './settings';
+
+const DEBOUNCE_MS = 750;
+const EVENT_TYPES = ['service', 'node', 'network', 'container'];
+
+export class AutoRefresh implements vscode.Disposable {
+  private readonly visible = new Set<vscode.TreeView<unknown>>();
+  private running?: { stop: () => void };
+  private debounce?: NodeJS.Timeout;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly model: ClusterModel, private readonly log: Log, views: vscode.TreeView<unknown>[]) {
+    for (const view of views) {
+      if (view.visible) this.visible.add(view);
+      this.disposables.push(
+        view.onDidChangeVisibility((e) => {
+          if (e.visible) this.visible.add(view);
+          else this.visible.delete(view);
+          this.update();
+        }),
+      );
+    }
+    this.update();
+  }
+
+  /** Restart with new settings (engine or poll interval changed). */
+  restart(): void {
+    this.running?.stop();
+    this.running = undefined;
+    this.update();
+  }
+
+  private update(): void {
+    if (this.visible.size > 0 && !this.running) this.start();
+    else if (this.visible.size === 0 && this.running) {
+      this.running.stop();
+      this.running = undefined;
+    }
+  }
+
+  private start(): void {
+    const settings = readSettings();
+    const controller = new AbortController();
+    // Opening a view shows what is cached at once and reads the cluster again.
+    this.schedule(0);
+    const poll = settings.pollSeconds > 0 ? setInterval(() => this.schedule(0), settings.pollSeconds * 1000) : undefined;
+    if (settings.refreshOnEvents) void this.watchEvents(controller.signal);
+    this.running = {
+      stop: () => {
+        controller.abort();
+        if (poll) clearInterval(poll);
+        if (this.debounce) clearTimeout(this.debounce);
+      },
+    };
+  }
+
+  private async watchEvents(signal: AbortSignal): Promise<void> {
+    // Reconnect after the stream ends (dockerd restarted), backing off while it stays down.
+    let delay = 2000;
+    while (!signal.aborted) {
+      try {
+        const engine = this.model.engine();
+        await engine.events(EVENT_TYPES, () => this.schedule(DEBOUNCE_MS), signal);
+        delay = 2000;
+      } catch (err) {
+        this.log.debug(`event stream: ${(err as Error).message}`);
+        delay = Math.min(delay * 2, 60000);
+      }
+      if (signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => void this.model.refresh(), ms);
+  }
+
+  dispose(): void {
+    this.running?.stop();
+    for (const d of this.disposables) d.dispose();
+  }
+}

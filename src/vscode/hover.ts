@@ -1,0 +1,57 @@
+// Names any swarm IP under the mouse, from the cached cluster only: no Docker call on hover.
+import * as vscode from 'vscode';
+import type { Cluster, IpOwner } from '../core/cluster/cluster';
+import { describeOwner, shortId, vipBackends } from '../core/cluster/describe';
+import { ipv4At } from '../core/cluster/ipAt';
+import { formatMark } from '../core/cluster/marks';
+import type { ClusterModel } from './clusterModel';
+import { readSettings } from './settings';
+
+/** The only commands a hover may run; everything else in it is plain text. */
+export const HOVER_COMMANDS = ['swarmLens.revealIp'];
+
+export class IpHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly model: ClusterModel) {}
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    if (!readSettings().hoverEnabled) return undefined;
+    const line = document.lineAt(position.line).text;
+    const found = ipv4At(line, position.character);
+    if (!found) return undefined;
+    const cluster = this.model.cluster;
+    if (!cluster) {
+      // First IP hovered before any view opened: read the cluster in the background for the next hover.
+      if (this.model.state.kind === 'idle') void this.model.refresh();
+      return undefined;
+    }
+    const owners = cluster.ownersOf(found.ip);
+    if (owners.length === 0) return undefined;
+    const range = new vscode.Range(position.line, found.start, position.line, found.end);
+    return new vscode.Hover(hoverMarkdown(cluster, found.ip, owners), range);
+  }
+}
+
+export function hoverMarkdown(cluster: Cluster, ip: string, owners: readonly IpOwner[]): vscode.MarkdownString {
+  const node = cluster.snapshot.engine.nodeName;
+  const lines = owners.map((owner) => {
+    switch (owner.kind) {
+      case 'vip': {
+        const backends = vipBackends(cluster, owner.service, owner.vip).map((b) => `\`${b.task.name}\` (${b.task.nodeName})`);
+        const mark = owner.vip.mark ? `, mark \`${formatMark(owner.vip.mark)}\` on ${node}` : '';
+        return `**${ip}**: VIP of service \`${owner.service.name}\` on \`${owner.vip.networkName}\`${mark}; backends ${backends.join(', ') || 'none running'}`;
+      }
+      case 'task': {
+        const t = owner.task;
+        return `**${ip}**: task \`${t.name}\` of service \`${t.serviceName}\` on \`${owner.address.networkName}\`, node \`${t.nodeName}\`, ${t.state}${t.containerId ? `, container \`${shortId(t.containerId)}\`` : ''}`;
+      }
+      default:
+        return `**${ip}**: ${describeOwner(cluster, owner)}`;
+    }
+  });
+  const reveal = owners.some((o) => o.kind === 'vip' || o.kind === 'task');
+  const args = encodeURIComponent(JSON.stringify([ip]));
+  const text = lines.join('\n\n') + (reveal ? `\n\n[Reveal in Swarm View](command:swarmLens.revealIp?${args})` : '');
+  const markdown = new vscode.MarkdownString(text);
+  markdown.isTrusted = { enabledCommands: HOVER_COMMANDS };
+  return markdown;
+}

@@ -1,0 +1,26 @@
+// Raw inspect JSON opens as a read-only document (a content provider's documents cannot be
+// edited), not in a webview: people search, fold and copy it like any file.
+import * as vscode from 'vscode';
+import type { ClusterModel } from './clusterModel';
+
+export const INSPECT_SCHEME = 'swarm-lens';
+
+export class InspectDocuments implements vscode.TextDocumentContentProvider {
+  constructor(private readonly model: ClusterModel) {}
+
+  async open(kind: 'service' | 'task', id: string, name: string): Promise<void> {
+    const uri = vscode.Uri.from({ scheme: INSPECT_SCHEME, path: `/${kind}/${name}.json`, query: new URLSearchParams({ kind, id }).toString() });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
+    const query = new URLSearchParams(uri.query);
+    const id = query.get('id') ?? '';
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    const engine = this.model.engine();
+    const json = query.get('kind') === 'task' ? await engine.task(id, controller.signal) : await engine.service(id, controller.signal);
+    return JSON.stringify(json, null, 2) + '\n';
+  }
+}

@@ -1,0 +1,28 @@
+import * as vscode from 'vscode';
+import type { ClusterModel } from './clusterModel';
+
+/** A tree that redraws whenever the model's cluster changes. */
+export abstract class ModelTreeProvider<T> implements vscode.TreeDataProvider<T>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+  private shown: unknown;
+
+  constructor(protected readonly model: ClusterModel) {
+    this.subscription = model.onDidChange(() => {
+      // Loading keeps the previous cluster on screen; redraw only when it really changed.
+      if (model.cluster !== this.shown) {
+        this.shown = model.cluster;
+        this.changed.fire();
+      }
+    });
+  }
+
+  abstract getChildren(element?: T): T[];
+  abstract getTreeItem(element: T): vscode.TreeItem;
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,27 @@
+import * as vscode from 'vscode';
+
+export interface Settings {
+  dockerHost: string;
+  dockerContext: string;
+  timeoutMs: number;
+  pollSeconds: number;
+  refreshOnEvents: boolean;
+  hoverEnabled: boolean;
+}
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration('swarmLens');
+  return {
+    dockerHost: c.get<string>('docker.host', ''),
+    dockerContext: c.get<string>('docker.context', ''),
+    timeoutMs: Math.max(1, c.get<number>('docker.timeoutSeconds', 15)) * 1000,
+    pollSeconds: Math.max(0, c.get<number>('refresh.pollSeconds', 30)),
+    refreshOnEvents: c.get<boolean>('refresh.onEvents', true),
+    hoverEnabled: c.get<boolean>('hover.enabled', true),
+  };
+}
+
+export async function setDockerContext(name: string | undefined): Promise<void> {
+  // Machine scope: the choice follows the user, a workspace cannot redirect it.
+  await vscode.workspace.getConfiguration('swarmLens').update('docker.context', name ?? undefined, vscode.ConfigurationTarget.Global);
+}

@@ -1,0 +1,46 @@
+import * as vscode from 'vscode';
+import type { ClusterModel } from './clusterModel';
+import { md } from './ui';
+
+/** The one status bar item: which engine, which node answered, its role. */
+export class SwarmStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('swarmLens.status', vscode.StatusBarAlignment.Left, 10);
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly model: ClusterModel) {
+    this.item.name = 'Swarm Lens';
+    this.item.command = 'swarmLens.selectContext';
+    this.subscription = model.onDidChange(() => this.update());
+    this.update();
+  }
+
+  private update(): void {
+    const state = this.model.state;
+    const context = this.model.endpoint?.context ?? 'default';
+    if (state.kind === 'idle') {
+      this.item.hide();
+      return;
+    }
+    if (state.kind === 'error') {
+      this.item.text = `$(warning) Swarm: ${context}`;
+      this.item.tooltip = md(`**Swarm Lens**\n\n${state.error.message}\n\nClick to pick another Docker context.`);
+    } else if (this.model.cluster) {
+      const e = this.model.cluster.snapshot.engine;
+      const endpoint = this.model.endpoint;
+      this.item.text = `${state.kind === 'loading' ? '$(sync~spin)' : '$(server-environment)'} ${context} · ${e.nodeName} · ${e.role}`;
+      this.item.tooltip = md(
+        `**Swarm Lens**\n\nContext \`${context}\` · \`${endpoint?.host ?? ''}\` (from ${endpoint?.source ?? 'default'})\n\n` +
+          `Node \`${e.nodeName}\` (${e.role}) · Docker Engine ${e.serverVersion} · API ${this.model.apiVersion || 'unknown'}\n\n${e.os} · kernel ${e.kernel}\n\nClick to pick another Docker context.`,
+      );
+    } else {
+      this.item.text = `$(sync~spin) Swarm: ${context}`;
+      this.item.tooltip = 'Swarm Lens is reading the cluster…';
+    }
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+}
