@@ -137,7 +137,8 @@ function readNetwork(n: Json, verbose: Json): Network | string {
       }
     }
     for (const [serviceName, s] of Object.entries(obj(at(verbose, 'Services')) ?? {})) {
-      network.services.push(readNetworkService(serviceName, s));
+      // 20.10 lists a nameless entry with VIP <nil> on ingress; it is no service.
+      if (serviceName) network.services.push(readNetworkService(serviceName, s));
     }
     network.services.sort((a, b) => a.serviceName.localeCompare(b.serviceName));
   }
