@@ -4,6 +4,7 @@ import type { Network, NetworkServiceEntry } from '../core/cluster/types';
 import type { ClusterModel } from './clusterModel';
 import { ModelTreeProvider } from './modelTree';
 import { md } from './ui';
+import { compareText } from '../core/cluster/order';
 
 export type NetworksElement =
   | { type: 'network'; network: Network }
@@ -19,7 +20,7 @@ export class NetworksTreeProvider extends ModelTreeProvider<NetworksElement> {
   getChildren(element?: NetworksElement): NetworksElement[] {
     const cluster = this.model.cluster;
     if (!cluster) return [];
-    if (!element) return [...cluster.snapshot.networks].sort((a, b) => Number(b.ingress) - Number(a.ingress) || a.name.localeCompare(b.name)).map((network) => ({ type: 'network', network }));
+    if (!element) return [...cluster.snapshot.networks].sort((a, b) => Number(b.ingress) - Number(a.ingress) || compareText(a.name, b.name)).map((network) => ({ type: 'network', network }));
     const network = element.network;
     switch (element.type) {
       case 'network':

@@ -3,6 +3,7 @@ import type { SwarmNode } from '../core/cluster/types';
 import type { ClusterModel } from './clusterModel';
 import { ModelTreeProvider } from './modelTree';
 import { md, stateIcon } from './ui';
+import { compareText } from '../core/cluster/order';
 
 export class NodesTreeProvider extends ModelTreeProvider<SwarmNode> {
   constructor(model: ClusterModel) {
@@ -10,7 +11,7 @@ export class NodesTreeProvider extends ModelTreeProvider<SwarmNode> {
   }
 
   getChildren(element?: SwarmNode): SwarmNode[] {
-    return element ? [] : [...(this.model.cluster?.snapshot.nodes ?? [])].sort((a, b) => a.hostname.localeCompare(b.hostname));
+    return element ? [] : [...(this.model.cluster?.snapshot.nodes ?? [])].sort((a, b) => compareText(a.hostname, b.hostname));
   }
 
   getTreeItem(n: SwarmNode): vscode.TreeItem {

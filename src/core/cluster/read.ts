@@ -7,36 +7,42 @@ export function obj(value: Json): Record<string, Json> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, Json>) : undefined;
 }
 
-export function at(value: Json, ...path: string[]): Json {
-  let current = value;
-  for (const key of path) {
-    const o = obj(current);
-    if (!o) return undefined;
-    current = o[key];
-  }
-  return current;
+/** value[a][b]...; explicit parameters instead of a rest array: this runs ~20 times per task. */
+export function at(value: Json, a: string, b?: string, c?: string, d?: string, e?: string): Json {
+  let v = step(value, a);
+  if (b !== undefined) v = step(v, b);
+  if (c !== undefined) v = step(v, c);
+  if (d !== undefined) v = step(v, d);
+  if (e !== undefined) v = step(v, e);
+  return v;
 }
 
-export function str(value: Json, ...path: string[]): string | undefined {
+function step(value: Json, key: string): Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, Json>)[key] : undefined;
+}
+
+type Path = [a: string, b?: string, c?: string, d?: string, e?: string];
+
+export function str(value: Json, ...path: Path): string | undefined {
   const v = at(value, ...path);
   return typeof v === 'string' ? v : undefined;
 }
 
-export function num(value: Json, ...path: string[]): number | undefined {
+export function num(value: Json, ...path: Path): number | undefined {
   const v = at(value, ...path);
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-export function bool(value: Json, ...path: string[]): boolean {
+export function bool(value: Json, ...path: Path): boolean {
   return at(value, ...path) === true;
 }
 
-export function arr(value: Json, ...path: string[]): Json[] {
-  const v = at(value, ...path);
+export function arr(value: Json, ...path: Path | []): Json[] {
+  const v = path.length ? at(value, ...(path as Path)) : value;
   return Array.isArray(v) ? v : [];
 }
 
-export function strMap(value: Json, ...path: string[]): Record<string, string> {
+export function strMap(value: Json, ...path: Path): Record<string, string> {
   const o = obj(at(value, ...path));
   const out: Record<string, string> = {};
   if (!o) return out;
@@ -53,8 +59,9 @@ export function splitCidr(value: string | undefined): { address: string; prefixL
   return { address, prefixLength: prefixLength !== undefined && Number.isInteger(prefixLength) ? prefixLength : undefined };
 }
 
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+
 export function isIPv4(value: string | undefined): value is string {
-  if (!value) return false;
-  const parts = value.split('.');
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+  return !!value && IPV4.test(value);
 }

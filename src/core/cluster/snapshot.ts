@@ -4,6 +4,7 @@ import { badResponse } from '../docker/errors';
 import { firewallMark } from './marks';
 import { arr, at, bool, Json, num, obj, splitCidr, str, strMap } from './read';
 import type { EngineSummary, EndpointMode, Network, NetworkServiceEntry, PublishedPort, Service, ServiceMode, SwarmNode, Task } from './types';
+import { compareText } from './order';
 
 /** The answers of one refresh: /info, /services, /tasks, /nodes, /networks and one verbose inspect per swarm network. */
 export interface RawCluster {
@@ -53,9 +54,15 @@ export function buildSnapshot(raw: RawCluster): ClusterSnapshot {
     .flatMap((t) => keep(readTask(t, serviceNames, nodeNames, networkById), warnings, 'task'))
     .sort(compareTasks);
 
+  const tasksByService = new Map<string, Task[]>();
+  for (const t of tasks) {
+    const list = tasksByService.get(t.serviceId);
+    if (list) list.push(t);
+    else tasksByService.set(t.serviceId, [t]);
+  }
   const services = rawServices
-    .flatMap((s) => keep(readService(s, tasks, networkById), warnings, 'service'))
-    .sort((a, b) => (a.stack ?? '').localeCompare(b.stack ?? '') || a.name.localeCompare(b.name));
+    .flatMap((s) => keep(readService(s, tasksByService, networkById), warnings, 'service'))
+    .sort((a, b) => compareText((a.stack ?? ''), b.stack ?? '') || compareText(a.name, b.name));
 
   return { engine, services, tasks, nodes, networks, warnings };
 }
@@ -140,7 +147,7 @@ function readNetwork(n: Json, verbose: Json): Network | string {
       // 20.10 lists a nameless entry with VIP <nil> on ingress; it is no service.
       if (serviceName) network.services.push(readNetworkService(serviceName, s));
     }
-    network.services.sort((a, b) => a.serviceName.localeCompare(b.serviceName));
+    network.services.sort((a, b) => compareText(a.serviceName, b.serviceName));
   }
   return network;
 }
@@ -193,14 +200,14 @@ function readTask(t: Json, serviceNames: Map<string, string>, nodeNames: Map<str
   };
 }
 
-function readService(s: Json, tasks: Task[], networks: Map<string, Network>): Service | string {
+function readService(s: Json, tasksByService: Map<string, Task[]>, networks: Map<string, Network>): Service | string {
   const id = str(s, 'ID');
   const name = str(s, 'Spec', 'Name');
   if (!id || !name) return 'no ID or Spec.Name';
   const labels = strMap(s, 'Spec', 'Labels');
   const modeSpec = obj(at(s, 'Spec', 'Mode')) ?? {};
   const mode: ServiceMode = 'Replicated' in modeSpec ? 'replicated' : 'Global' in modeSpec ? 'global' : 'ReplicatedJob' in modeSpec ? 'replicated-job' : 'GlobalJob' in modeSpec ? 'global-job' : 'unknown';
-  const own = tasks.filter((t) => t.serviceId === id);
+  const own = tasksByService.get(id) ?? [];
   const running = own.filter((t) => t.state === 'running').length;
   const desired = num(s, 'ServiceStatus', 'DesiredTasks') ?? (mode === 'replicated' ? num(s, 'Spec', 'Mode', 'Replicated', 'Replicas') : undefined) ?? (mode === 'global' ? own.length : undefined);
   const endpointMode: EndpointMode = str(s, 'Spec', 'EndpointSpec', 'Mode') === 'dnsrr' ? 'dnsrr' : 'vip';
@@ -239,7 +246,7 @@ function readService(s: Json, tasks: Task[], networks: Map<string, Network>): Se
 }
 
 function compareTasks(a: Task, b: Task): number {
-  return a.serviceName.localeCompare(b.serviceName) || (a.slot ?? 0) - (b.slot ?? 0) || a.name.localeCompare(b.name);
+  return compareText(a.serviceName, b.serviceName) || (a.slot ?? 0) - (b.slot ?? 0) || compareText(a.name, b.name);
 }
 
 /** `*:8080->80/tcp` as `docker service ls` prints it; host mode shows the node's port too. */

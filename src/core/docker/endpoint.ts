@@ -4,6 +4,7 @@
 //   > DOCKER_CONTEXT > currentContext in config.json > the platform's default socket.
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
+import { compareText } from '../cluster/order';
 
 export type EndpointSource = 'setting' | 'context setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'currentContext' | 'default';
 
@@ -100,7 +101,7 @@ export function listContexts(inputs: EndpointInputs): ContextInfo[] {
     if (!meta || meta.name === 'default') continue;
     contexts.push({ name: meta.name, description: meta.description, host: meta.host ?? '', current: meta.name === current });
   }
-  return contexts.sort((a, b) => (a.name === 'default' ? -1 : b.name === 'default' ? 1 : a.name.localeCompare(b.name)));
+  return contexts.sort((a, b) => (a.name === 'default' ? -1 : b.name === 'default' ? 1 : compareText(a.name, b.name)));
 }
 
 function currentContextName(inputs: EndpointInputs): string | undefined {

@@ -1,0 +1,131 @@
+// npm run bench: the numbers the issues ask for, printed as a table (copied into the README).
+import './vscodeShim';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ClusterModel } from '../src/vscode/clusterModel';
+import { ServicesTreeProvider } from '../src/vscode/servicesTree';
+import { hoverMarkdown } from '../src/vscode/hover';
+import { fork } from 'node:child_process';
+import { syntheticCluster } from './syntheticCluster';
+
+const SIZE = { services: 1000, tasks: 10000, nodes: 50, networks: 20 };
+const RUNS = 7;
+const repoRoot = path.resolve(__dirname, '../..');
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (x: number) => `${x.toFixed(x < 1 ? 3 : 1)} ms`;
+const rows: [string, string, string][] = [];
+const row = (what: string, value: string, aim = '') => {
+  rows.push([what, value, aim]);
+  console.log(`${what.padEnd(58)} ${value.padEnd(16)} ${aim}`);
+};
+
+async function main(): Promise<void> {
+  const raw = syntheticCluster(SIZE);
+  const replay = await startReplayProcess();
+  process.env.DOCKER_HOST = replay.host;
+  const log = { info() {}, warn() {}, error() {}, debug() {} } as never;
+  console.log(`Synthetic cluster: ${SIZE.services} services, ${SIZE.tasks} tasks, ${SIZE.nodes} nodes, ${SIZE.networks} overlay networks (+ ingress), served over a unix socket\n`);
+
+  const bodies = [raw.info, raw.services, raw.tasks, raw.nodes, raw.networks, ...Object.values(raw.verboseNetworks)].map((v) => JSON.stringify(v));
+  const megabytes = bodies.reduce((n, b) => n + b.length, 0) / 1e6;
+
+  // Each refresh: a new provider (so the tree index is rebuilt too), the model's refresh, root items.
+  const model = new ClusterModel(log);
+  const timedRefresh = async () => {
+    const tree = new ServicesTreeProvider(model);
+    await replay.requests();
+    const t0 = performance.now();
+    await model.refresh();
+    tree.getChildren().forEach((r) => tree.getTreeItem(r));
+    const elapsed = performance.now() - t0;
+    if (model.state.kind !== 'ready') throw new Error(`refresh failed: ${JSON.stringify(model.state)}`);
+    return elapsed;
+  };
+  const first = await timedRefresh();
+  const firstCalls = (await replay.requests()).length;
+  const refresh: number[] = [];
+  const parse: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    refresh.push(await timedRefresh());
+    const p0 = performance.now();
+    for (const b of bodies) JSON.parse(b);
+    parse.push(performance.now() - p0);
+  }
+  const calls = (await replay.requests()).length; // the last refresh alone
+  const swarmNetworks = SIZE.networks + 1;
+  row('Engine API calls per refresh', `${calls}`, `must be 5 + ${swarmNetworks} networks = ${5 + swarmNetworks}`);
+  row('Engine API calls, first refresh of a connection (+ /version)', `${firstCalls}`);
+  row('First refresh of a new connection, to root tree items', ms(first));
+  row(`Refresh: first request to root tree items (median of ${RUNS})`, ms(median(refresh)));
+  row(`JSON.parse of the same ${megabytes.toFixed(1)} MB of payloads`, ms(median(parse)));
+  row('Ratio refresh / JSON.parse', `${(median(refresh) / median(parse)).toFixed(2)}x`, 'aim: at most 3x');
+
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const tree = new ServicesTreeProvider(model);
+    let t0 = performance.now();
+    tree.getChildren().forEach((r) => tree.getTreeItem(r));
+    cold.push(performance.now() - t0);
+    t0 = performance.now();
+    tree.getChildren().forEach((r) => tree.getTreeItem(r));
+    warm.push(performance.now() - t0);
+  }
+  row('getChildren(root) + getTreeItem, first call (builds index)', ms(median(cold)), 'aim: under 50 ms');
+  row('getChildren(root) + getTreeItem, cached', ms(median(warm)));
+
+  const cluster = model.cluster!;
+  const ips = cluster.services.flatMap((s) => s.vips.map((v) => v.address)).concat(cluster.snapshot.tasks.map((t) => t.addresses[0].address));
+  const hover: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const ip = ips[(i * 7919) % ips.length];
+    const t0 = performance.now();
+    hoverMarkdown(cluster, ip, cluster.ownersOf(ip));
+    hover.push(performance.now() - t0);
+  }
+  row('IP hover lookup + Markdown (median of 2000)', ms(median(hover)), 'aim: under 1 ms');
+  row('IP hover lookup, slowest of 2000', ms(Math.max(...hover)));
+  await replay.close();
+
+  const bundle = path.join(repoRoot, 'dist', 'extension.js');
+  if (fs.existsSync(bundle)) {
+    const t0 = performance.now();
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const ext = require(bundle) as { activate(c: unknown): unknown };
+    const loaded = performance.now();
+    ext.activate({ subscriptions: [], extensionUri: { fsPath: repoRoot } });
+    const activated = performance.now();
+    row('Bundle load (require of dist/extension.js)', ms(loaded - t0));
+    row('activate() (registers only, no Docker call)', ms(activated - loaded));
+    row('Bundle size dist/extension.js', `${(fs.statSync(bundle).size / 1024).toFixed(0)} KiB`);
+  }
+  const vsix = path.join(repoRoot, 'dist', 'swarm-lens.vsix');
+  if (fs.existsSync(vsix)) row('Package size dist/swarm-lens.vsix', `${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB`);
+  fs.mkdirSync(path.join(repoRoot, 'test-artifacts'), { recursive: true });
+  fs.writeFileSync(path.join(repoRoot, 'test-artifacts', 'bench.json'), JSON.stringify(rows, null, 1));
+}
+
+async function startReplayProcess(): Promise<{ host: string; requests(): Promise<string[]>; close(): Promise<void> }> {
+  const child = fork(path.join(__dirname, 'replayProcess.js'), [JSON.stringify(SIZE)]);
+  const next = () => new Promise<Record<string, unknown>>((resolve) => child.once('message', (m) => resolve(m as Record<string, unknown>)));
+  const { host } = (await next()) as { host: string };
+  return {
+    host,
+    requests: async () => {
+      const answer = next();
+      child.send('requests');
+      return (await answer).requests as string[];
+    },
+    close: async () => {
+      child.send('close');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
