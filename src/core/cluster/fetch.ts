@@ -19,7 +19,14 @@ export async function fetchRawCluster(engine: EngineReader, signal?: AbortSignal
   if (!bool(info, 'Swarm', 'ControlAvailable')) {
     throw new EngineError('not-manager', `${where} is a swarm worker: connect to a manager node (its Docker context or DOCKER_HOST) to see the services.`, 'ControlAvailable=false');
   }
-  const [services, tasks, nodes, networks] = await Promise.all([engine.services(signal), engine.tasks(signal), engine.nodes(signal), engine.networks(signal)]);
+  // The verbose inspects start as soon as the network list is in, while the big lists still stream.
+  const networksRead = engine.networks(signal);
+  const verboseRead = networksRead.then((networks) => readVerboseNetworks(engine, networks, signal));
+  const [services, tasks, nodes, networks, verboseNetworks] = await Promise.all([engine.services(signal), engine.tasks(signal), engine.nodes(signal), networksRead, verboseRead]);
+  return { info, services, tasks, nodes, networks, verboseNetworks };
+}
+
+async function readVerboseNetworks(engine: EngineReader, networks: unknown, signal?: AbortSignal): Promise<Record<string, unknown>> {
   const swarmNetworkIds = arr(networks)
     .filter((n) => str(n, 'Scope') === 'swarm')
     .map((n) => str(n, 'Id'))
@@ -34,7 +41,7 @@ export async function fetchRawCluster(engine: EngineReader, signal?: AbortSignal
       verboseNetworks[id] = undefined;
     }
   });
-  return { info, services, tasks, nodes, networks, verboseNetworks };
+  return verboseNetworks;
 }
 
 async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {

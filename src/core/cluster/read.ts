@@ -53,10 +53,11 @@ export function strMap(value: Json, ...path: Path): Record<string, string> {
 /** Splits `10.0.0.9/24` into address and prefix; undefined for anything that is not IPv4 CIDR or plain. */
 export function splitCidr(value: string | undefined): { address: string; prefixLength?: number } | undefined {
   if (!value) return undefined;
-  const [address, prefix] = value.split('/');
+  const slash = value.indexOf('/');
+  const address = slash < 0 ? value : value.slice(0, slash);
   if (!isIPv4(address)) return undefined;
-  const prefixLength = prefix !== undefined ? Number(prefix) : undefined;
-  return { address, prefixLength: prefixLength !== undefined && Number.isInteger(prefixLength) ? prefixLength : undefined };
+  const prefixLength = slash < 0 ? NaN : Number(value.slice(slash + 1));
+  return { address, prefixLength: Number.isInteger(prefixLength) ? prefixLength : undefined };
 }
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';

@@ -3,7 +3,7 @@
 import { badResponse } from '../docker/errors';
 import { firewallMark } from './marks';
 import { arr, at, bool, Json, num, obj, splitCidr, str, strMap } from './read';
-import type { EngineSummary, EndpointMode, Network, NetworkServiceEntry, PublishedPort, Service, ServiceMode, SwarmNode, Task } from './types';
+import type { EngineSummary, EndpointMode, Network, NetworkServiceEntry, PublishedPort, Service, ServiceMode, SwarmNode, Task, TaskAddress } from './types';
 import { compareText } from './order';
 
 /** The answers of one refresh: /info, /services, /tasks, /nodes, /networks and one verbose inspect per swarm network. */
@@ -155,16 +155,18 @@ function readNetwork(n: Json, verbose: Json): Network | string {
 function readNetworkService(serviceName: string, s: Json): NetworkServiceEntry {
   // dnsrr services report VIP "<nil>" (engines up to 28) or "".
   const vip = splitCidr(str(s, 'VIP'))?.address;
+  const tasks: NetworkServiceEntry['tasks'] = [];
+  for (const t of arr(s, 'Tasks')) {
+    const endpointIp = str(t, 'EndpointIP');
+    const name = str(t, 'Name');
+    if (endpointIp && name) tasks.push({ name, endpointIp, hostIp: str(t, 'Info', 'Host IP') });
+  }
   return {
     serviceName,
     vip,
     mark: vip ? firewallMark(num(s, 'LocalLBIndex')) : undefined,
     ports: arr(s, 'Ports').filter((p): p is string => typeof p === 'string'),
-    tasks: arr(s, 'Tasks').flatMap((t) => {
-      const endpointIp = str(t, 'EndpointIP');
-      const name = str(t, 'Name');
-      return endpointIp && name ? [{ name, endpointIp, hostIp: str(t, 'Info', 'Host IP') }] : [];
-    }),
+    tasks,
   };
 }
 
@@ -188,16 +190,22 @@ function readTask(t: Json, serviceNames: Map<string, string>, nodeNames: Map<str
     message: str(t, 'Status', 'Message') ?? '',
     error: str(t, 'Status', 'Err') || undefined,
     containerId: str(t, 'Status', 'ContainerStatus', 'ContainerID') || undefined,
-    addresses: arr(t, 'NetworksAttachments').flatMap((a) => {
-      const networkId = str(a, 'Network', 'ID') ?? '';
-      const networkName = str(a, 'Network', 'Spec', 'Name') ?? networks.get(networkId)?.name ?? networkId.slice(0, 12);
-      return arr(a, 'Addresses').flatMap((addr) => {
-        const cidr = typeof addr === 'string' ? splitCidr(addr) : undefined;
-        return cidr ? [{ networkId, networkName, address: cidr.address, prefixLength: cidr.prefixLength }] : [];
-      });
-    }),
+    addresses: readTaskAddresses(t, networks),
     updatedAt: str(t, 'UpdatedAt'),
   };
+}
+
+function readTaskAddresses(t: Json, networks: Map<string, Network>): TaskAddress[] {
+  const addresses: TaskAddress[] = [];
+  for (const a of arr(t, 'NetworksAttachments')) {
+    const networkId = str(a, 'Network', 'ID') ?? '';
+    const networkName = str(a, 'Network', 'Spec', 'Name') ?? networks.get(networkId)?.name ?? networkId.slice(0, 12);
+    for (const addr of arr(a, 'Addresses')) {
+      const cidr = typeof addr === 'string' ? splitCidr(addr) : undefined;
+      if (cidr) addresses.push({ networkId, networkName, address: cidr.address, prefixLength: cidr.prefixLength });
+    }
+  }
+  return addresses;
 }
 
 function readService(s: Json, tasksByService: Map<string, Task[]>, networks: Map<string, Network>): Service | string {

@@ -1,0 +1,259 @@
+/**
+ * Line handling shared by every parser: splitting once, cleaning what pasting does to text
+ * (U+3000 and no-break spaces, markdown quote marks, rst indentation), and telling apart the
+ * lines that are not data: shell prompts and commands, markdown fences, rst directives, elisions.
+ *
+ * Everything is per line and bounded (prompt detection only looks at the first 160 characters),
+ * so the whole pass is linear in the input size.
+ */
+
+/** Splits text into lines once; accepts \n, \r\n and lone \r. */
+export function splitLines(text: string): string[] {
+  if (typeof text !== 'string' || text.length === 0) return [];
+  return text.indexOf('\r') >= 0 ? text.split(/\r\n|\r|\n/) : text.split('\n');
+}
+
+// Spaces that pasting from web pages and CJK editors leaves in command lines (U+3000 after a
+// prompt is in a real sample), and invisible marks (BOM, zero-width space).
+const ODD_SPACES = /[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]/g;
+
+/** Trimmed line with odd spaces made plain and markdown quote marks (`> `) removed. */
+export function cleanLine(line: string): string {
+  let t = line.replace(ODD_SPACES, ' ').trim();
+  // Markdown blockquote of pasted output ('> -A INPUT ...'); '->' (ipvsadm) starts with '-'.
+  while (t.length > 0 && t.charCodeAt(0) === 62 /* > */ && (t.length === 1 || t.charAt(1) === ' ' || t.charAt(1) === '>')) {
+    t = t.slice(1).trimStart();
+  }
+  return t;
+}
+
+/** Splits on runs of spaces and tabs. The input is already trimmed. */
+export function words(t: string): string[] {
+  return t.length === 0 ? [] : t.split(/[ \t]+/);
+}
+
+/** Commands whose output, prompt or not, marks the end of the previous output. */
+const COMMANDS = new Set([
+  'iptables', 'iptables-save', 'iptables-legacy', 'iptables-legacy-save', 'iptables-nft', 'iptables-nft-save',
+  'ip6tables', 'ip6tables-save', 'ip6tables-legacy', 'ip6tables-legacy-save', 'ip6tables-nft', 'ip6tables-nft-save',
+  'ipvsadm', 'nsenter', 'docker', 'ip', 'dig', 'nslookup', 'host', 'cat', 'ls', 'll', 'sh', 'bash', 'ash',
+  'kubectl', 'yum', 'dnf', 'apt', 'apt-get', 'apk', 'pkg', 'mkdir', 'ln', 'netstat', 'ss', 'curl', 'wget',
+  'ping', 'echo', 'grep', 'conntrack', 'nft', 'tcpdump', 'exit', 'cd', 'export', 'journalctl', 'systemctl',
+  'uname', 'lsmod', 'modprobe', 'less', 'more', 'tail', 'head', 'watch', 'ssh', 'nc', 'telnet',
+]);
+
+/** Commands that read network state; a `# cmd` line with one of these is a prompt even inside an
+ *  iptables-save dump, where other `# words` lines are comments. */
+const STRONG_COMMANDS = new Set([
+  'iptables', 'iptables-save', 'iptables-legacy', 'iptables-legacy-save', 'iptables-nft', 'iptables-nft-save',
+  'ip6tables', 'ip6tables-save', 'ipvsadm', 'nsenter', 'docker', 'dig', 'nslookup', 'cat', 'sudo', 'kubectl',
+]);
+
+const PREFIX_WORDS = new Set(['sudo', 'time', 'exec', 'command', 'env', 'nohup']);
+
+export type LineKind =
+  | { kind: 'blank' }
+  /** Markdown fence, rst directive, HTML details tags, `[output]`: ends the current block. */
+  | { kind: 'markup' }
+  /** `...`, `[...snip...]`: an author's elision inside a block; the block goes on. */
+  | { kind: 'elision' }
+  /** A prompt with nothing after it (`#`, `~ #`, `user@host:~$`). */
+  | { kind: 'prompt' }
+  | { kind: 'command'; argv: string[]; strong: boolean; hashPrompt: boolean }
+  | { kind: 'text'; text: string };
+
+function isMarkup(t: string): boolean {
+  const c = t.charCodeAt(0);
+  if (c === 96 /* ` */ || c === 126 /* ~ */) return t.startsWith('```') || t.startsWith('~~~');
+  if (c === 46 /* . */) return t.startsWith('.. ') || t === '..';
+  if (c === 60 /* < */) return /^<\/?(details|summary|pre|code)\b/i.test(t.slice(0, 12));
+  if (c === 91 /* [ */) return t === '[output]' || t === '[Output]' || t === '[OUTPUT]';
+  return t === '::';
+}
+
+function isElision(t: string): boolean {
+  if (t === '...' || t === '\u2026' || t === '....' || t === '[...]' || t === '[snip]') return true;
+  return t.startsWith('[...') && t.endsWith(']') && t.length < 40;
+}
+
+const PROMPT_CHARS = '#$%>]';
+
+/**
+ * If t starts with a shell prompt (`# `, `$ `, `root@host:~# `, `[root@docker0 ~]# `,
+ * `~ # `, `user@mac dir % `, `[root@docker0 ~] `), returns what follows it; otherwise null.
+ * A prompt is short, ends with one of # $ % > ] and a space, and has at most two spaces in it.
+ */
+function afterPrompt(t: string): { rest: string; hash: boolean } | null {
+  const limit = Math.min(t.length, 160);
+  let spaces = 0;
+  for (let i = 0; i < limit; i++) {
+    const ch = t.charAt(i);
+    if (ch === ' ' || ch === '\t') {
+      spaces++;
+      if (spaces > 2) return null;
+      continue;
+    }
+    if (PROMPT_CHARS.indexOf(ch) < 0) continue;
+    if (i + 1 === t.length) return { rest: '', hash: ch === '#' };
+    const next = t.charAt(i + 1);
+    if (next === ' ' || next === '\t') return { rest: t.slice(i + 2).trim(), hash: ch === '#' };
+  }
+  return null;
+}
+
+/** A prompt alone: '#', '$', '~ #', 'root@host:~#', 'vagrant@swarm-manager:~$', '[root@h ~]#'. */
+function isBarePrompt(t: string): boolean {
+  if (t.length > 80) return false;
+  const last = t.charAt(t.length - 1);
+  if (last !== '#' && last !== '$' && last !== '%' && last !== '>') return false;
+  const body = t.slice(0, -1).trim();
+  if (body.length === 0 || body === '~') return true;
+  return /^(\[[^\]\s]*(\s[^\]\s]*)?\]|[\w.-]+@[\w.-]+(:\S*)?|[\w.-]+@[\w.-]+ [\w.~/-]+)$/.test(body);
+}
+
+function commandWord(argv: string[]): string | null {
+  for (let i = 0; i < argv.length && i < 4; i++) {
+    const w = argv[i]!;
+    if (PREFIX_WORDS.has(w) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue;
+    const base = w.slice(w.lastIndexOf('/') + 1);
+    return COMMANDS.has(base) ? base : null;
+  }
+  return null;
+}
+
+/** Classifies one cleaned (trimmed) line. `inSaveDump` makes `# word` lines comments unless the
+ *  word is a strong command (inside iptables-save, `# ...` is a comment). */
+export function classify(t: string, inSaveDump = false): LineKind {
+  if (t.length === 0) return { kind: 'blank' };
+  if (isMarkup(t)) return { kind: 'markup' };
+  if (isElision(t)) return { kind: 'elision' };
+  const p = afterPrompt(t);
+  if (p !== null) {
+    if (p.rest.length === 0) {
+      if (isBarePrompt(t)) return { kind: 'prompt' };
+    } else {
+      const argv = words(p.rest);
+      const cmd = commandWord(argv);
+      if (cmd !== null) {
+        const strong = STRONG_COMMANDS.has(cmd) || argv.some((w) => STRONG_COMMANDS.has(w));
+        if (!(inSaveDump && p.hash && !strong)) return { kind: 'command', argv, strong, hashPrompt: p.hash };
+      }
+    }
+  } else if (isBarePrompt(t)) {
+    return { kind: 'prompt' };
+  }
+  // A command typed without a prompt (common in markdown: "iptables -nvL -t nat" in a fence).
+  const c0 = t.charCodeAt(0);
+  if (c0 >= 97 && c0 <= 122) {
+    const argv = words(t);
+    const cmd = commandWord(argv);
+    if (cmd !== null) return { kind: 'command', argv, strong: STRONG_COMMANDS.has(cmd), hashPrompt: false };
+  }
+  return { kind: 'text', text: t };
+}
+
+/** What a command line tells about the output that follows it. */
+export interface CommandHints {
+  /** iptables / iptables-save: the table asked for (`-t x`; filter when listing without -t). */
+  iptablesTable: string | null;
+  /** ipvsadm: -n given (addresses, not names); -S/--save; `cat /proc/net/ip_vs` (hex). */
+  ipvs: { numeric: boolean; save: boolean; proc: boolean } | null;
+  /** dig / nslookup: the name asked and whether +short. */
+  dns: { tool: 'dig' | 'nslookup'; name: string | null; type: string | null; short: boolean } | null;
+}
+
+export const NO_HINTS: CommandHints = Object.freeze({ iptablesTable: null, ipvs: null, dns: null }) as CommandHints;
+
+const IPTABLES_RE = /^ip6?tables(-legacy|-nft)?(-save)?$/;
+const RR_TYPES = new Set(['A', 'AAAA', 'CNAME', 'PTR', 'SRV', 'TXT', 'MX', 'NS', 'SOA', 'ANY', 'CAA']);
+
+/** Reverse-lookup name of an IPv4 address, as dig -x asks it. */
+function reverseName(ip: string): string {
+  return ip.split('.').reverse().join('.') + '.in-addr.arpa';
+}
+
+function stripDot(s: string): string {
+  return s.length > 1 && s.endsWith('.') ? s.slice(0, -1) : s;
+}
+
+function unquote(s: string): string {
+  return s.replace(/^['"]|['"]$/g, '');
+}
+
+/** Reads the parts of a command line that matter for parsing what it printed. */
+export function commandHints(argv: string[]): CommandHints {
+  let iptablesTable: string | null = null;
+  let ipvs: CommandHints['ipvs'] = null;
+  let dns: CommandHints['dns'] = null;
+  for (let i = 0; i < argv.length; i++) {
+    const w = argv[i]!;
+    const base = w.slice(w.lastIndexOf('/') + 1);
+    if (IPTABLES_RE.test(base)) {
+      const save = base.endsWith('-save');
+      let table: string | null = null;
+      let lists = save;
+      for (let j = i + 1; j < argv.length; j++) {
+        const a = argv[j]!;
+        if (a === '|' || a === ';' || a === '&&') break;
+        if (a === '-t' || a === '--table') table = argv[j + 1] !== undefined ? unquote(argv[j + 1]!) : null;
+        else if (a.startsWith('--table=')) table = a.slice(8);
+        else if (a === '--list' || a === '--list-rules' || a === '-S') lists = true;
+        else if (/^-[a-zA-Z]+$/.test(a) && /[LS]/.test(a)) lists = true;
+        else if (/^-[a-zA-Z]*t[a-z]+$/.test(a) && !/[LS]/.test(a.slice(0, a.indexOf('t')))) {
+          // '-tnat' glued form
+          table = a.slice(a.indexOf('t') + 1);
+        }
+      }
+      if (lists) iptablesTable = table !== null && /^[a-z]+$/.test(table) ? table : save ? null : 'filter';
+      break;
+    }
+    if (base === 'ipvsadm') {
+      let numeric = false;
+      let isSave = false;
+      for (let j = i + 1; j < argv.length; j++) {
+        const a = argv[j]!;
+        if (a === '|' || a === ';' || a === '&&') break;
+        if (a === '--numeric') numeric = true;
+        else if (a === '--save') isSave = true;
+        else if (/^-[a-zA-Z]+$/.test(a)) {
+          if (a.indexOf('n') >= 0) numeric = true;
+          if (a.indexOf('S') >= 0) isSave = true;
+        }
+      }
+      ipvs = { numeric, save: isSave, proc: false };
+      break;
+    }
+    if (base === 'cat' || base === 'less' || base === 'more' || base === 'head' || base === 'tail') {
+      if (argv.slice(i + 1).some((a) => a.endsWith('/proc/net/ip_vs'))) {
+        ipvs = { numeric: true, save: false, proc: true };
+        break;
+      }
+    }
+    if (base === 'dig' || base === 'nslookup') {
+      let name: string | null = null;
+      let type: string | null = null;
+      let short = false;
+      let reverse = false;
+      for (let j = i + 1; j < argv.length; j++) {
+        const a = argv[j]!;
+        if (a === '|' || a === ';' || a === '&&' || a === '2>&1') break;
+        if (a === '+short') short = true;
+        else if (a === '-x') reverse = true;
+        else if (a === '-t' || a === '-p' || a === '-c' || a === '-q') {
+          if (a === '-t' && argv[j + 1] !== undefined) type = argv[j + 1]!.toUpperCase();
+          if (a === '-q' && argv[j + 1] !== undefined && name === null) name = stripDot(argv[j + 1]!);
+          j++;
+        } else if (a.startsWith('-type=') || a.startsWith('-query=') || a.startsWith('-q=')) {
+          type = a.slice(a.indexOf('=') + 1).toUpperCase();
+        } else if (a.startsWith('+') || a.startsWith('@') || a.startsWith('-')) continue;
+        else if (RR_TYPES.has(a.toUpperCase()) && name !== null) type = a.toUpperCase();
+        else if (a === 'IN') continue;
+        else if (name === null) name = reverse ? reverseName(a) : stripDot(unquote(a));
+        else if (base === 'nslookup') break; // the second word of nslookup is the server
+      }
+      dns = { tool: base, name, type, short };
+      break;
+    }
+  }
+  return { iptablesTable, ipvs, dns };
+}

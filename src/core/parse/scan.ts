@@ -1,0 +1,116 @@
+/**
+ * The one loop every parser runs on: split the text once, classify each line, and route data
+ * lines to the parser of the block they belong to. A standalone parser (parseIptablesSave, ...)
+ * runs it with its own format only; the dump splitter (explain) runs it with all of them.
+ *
+ * Why a shared loop: the same pasted text (prompts, fences, prose) reaches every parser, and each
+ * must treat it the same way; and each line is looked at a bounded number of times, which keeps
+ * every parser linear in its input.
+ */
+import type { DumpBlock, DumpFormat } from './types';
+import { classify, cleanLine, commandHints, NO_HINTS, splitLines, type CommandHints } from './lines';
+
+/** A parser for one contiguous block of one format. */
+export interface BlockParser {
+  /** Offers a data line; returns true when the line belongs to this block (it was used or is
+   *  known syntax of this format), false to let the scanner look for another format. */
+  feed(t: string, lineNo: number): boolean;
+  /** A blank line inside the block (iptables -nvL separates chains with them). */
+  blank(): void;
+  /** The block ended (another format, a command, a fence, or the end of the text). */
+  finish(): void;
+  /** True while the line would be read as a comment by this block (iptables-save `#`). */
+  readonly commentsHash?: boolean;
+}
+
+export interface BlockFactory<P extends BlockParser = BlockParser> {
+  format: DumpFormat;
+  /** Whether this line can begin a block of the format (only asked when no open block took it). */
+  starts(t: string, hints: CommandHints): boolean;
+  create(hints: CommandHints): P;
+}
+
+export interface ScannedBlock<P extends BlockParser = BlockParser> extends DumpBlock {
+  parser: P;
+}
+
+export interface ScanResult {
+  blocks: ScannedBlock[];
+  skippedLines: number;
+}
+
+/**
+ * Runs the factories over the text. Lines that no block takes and no format starts are counted in
+ * skippedLines; prompts, commands, fences, rst directives, elisions and blank lines are not.
+ * A parser that throws on a line (a bug) costs that line, never the whole parse.
+ */
+export function scan(text: string, factories: readonly BlockFactory[]): ScanResult {
+  const lines = splitLines(typeof text === 'string' ? text : '');
+  const blocks: ScannedBlock[] = [];
+  let skipped = 0;
+  let hints: CommandHints = NO_HINTS;
+  let current: ScannedBlock | null = null;
+
+  const close = (): void => {
+    if (current === null) return;
+    try {
+      current.parser.finish();
+    } catch {
+      // A finishing bug must not lose the other blocks.
+    }
+    current = null;
+  };
+
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    let t: string;
+    let kind;
+    try {
+      t = cleanLine(lines[i]!);
+      kind = classify(t, current !== null && current.parser.commentsHash === true);
+    } catch {
+      skipped++;
+      continue;
+    }
+    switch (kind.kind) {
+      case 'blank':
+        if (current !== null) current.parser.blank();
+        continue;
+      case 'elision':
+        continue;
+      case 'markup':
+      case 'prompt':
+        close();
+        continue;
+      case 'command':
+        close();
+        hints = commandHints(kind.argv);
+        continue;
+      case 'text':
+        break;
+    }
+    let taken = false;
+    try {
+      const cur = current as ScannedBlock | null;
+      if (cur !== null && cur.parser.feed(t, lineNo)) {
+        cur.endLine = lineNo;
+        taken = true;
+      } else {
+        for (const f of factories) {
+          if (!f.starts(t, hints)) continue;
+          close();
+          const block: ScannedBlock = { format: f.format, startLine: lineNo, endLine: lineNo, parser: f.create(hints) };
+          blocks.push(block);
+          current = block;
+          taken = block.parser.feed(t, lineNo);
+          break;
+        }
+      }
+    } catch {
+      taken = false;
+    }
+    if (!taken) skipped++;
+  }
+  close();
+  return { blocks, skippedLines: skipped };
+}
