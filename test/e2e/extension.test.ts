@@ -1,0 +1,139 @@
+// The packaged extension (dist/swarm-lens.vsix, what users install) in a real VS Code
+// (code-server + chromium) against a real swarm (test/swarm/up.sh, or DOCKER_HOST with
+// SWARM_LENS_EXTERNAL=1). Runs the mocha suite in test/integration inside the extension host,
+// then looks at the Services tree in the browser and keeps a screenshot.
+// In CI a missing component fails; elsewhere it skips with one line saying what is missing.
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import {
+  ComponentUnavailableError,
+  REPO_ROOT,
+  closeWorkbench,
+  installVsix,
+  launchBrowser,
+  missingComponents,
+  openWorkbench,
+  runExtensionTests,
+  screenshot,
+  startCodeServer,
+  type CodeServer,
+} from './codeServer';
+
+const CI = process.env.CI === 'true';
+const VSIX = path.join(REPO_ROOT, 'dist', 'swarm-lens.vsix');
+
+let missing: string | undefined;
+let swarmEnv: Record<string, string> = {};
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let extensionDir = '';
+const temps: string[] = [];
+
+/** Brings up the test swarm (or checks the external one) and returns its environment. */
+function swarmUp(): Record<string, string> | string {
+  if (process.env.SWARM_LENS_EXTERNAL === '1' && !process.env.DOCKER_HOST) return 'SWARM_LENS_EXTERNAL=1 needs DOCKER_HOST';
+  const run = spawnSync('bash', [path.join(REPO_ROOT, 'test', 'swarm', 'up.sh')], { encoding: 'utf8', timeout: 10 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (run.status === 3) return `a real swarm (${(run.stderr || '').trim().split('\n').pop()})`;
+  if (run.status !== 0) throw new Error(`test/swarm/up.sh failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+  const line = run.stdout.trim().split('\n').pop() ?? '';
+  const match = /^DOCKER_HOST=(.+)$/.exec(line);
+  if (!match) throw new Error(`up.sh did not print DOCKER_HOST=...: ${line}`);
+  return { DOCKER_HOST: match[1] };
+}
+
+before(async () => {
+  const swarm = swarmUp();
+  if (typeof swarm === 'string') {
+    missing = swarm;
+    return;
+  }
+  swarmEnv = swarm;
+  const components = missingComponents();
+  if (components.length) {
+    missing = components.join(', ');
+    return;
+  }
+  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run npm run package first`);
+  // Unpacked by code-server itself, exactly as a user's install would.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-vsix-'));
+  temps.push(dir);
+  await installVsix({ extensionsDir: path.join(dir, 'extensions'), userDataDir: path.join(dir, 'user') }, VSIX);
+  const installed = fs.readdirSync(path.join(dir, 'extensions')).find((d) => d.startsWith('swarm-lens.swarm-lens-'));
+  assert.ok(installed, 'the vsix installs');
+  extensionDir = path.join(dir, 'extensions', installed);
+  try {
+    server = await startCodeServer({
+      env: { ...swarmEnv, CI: process.env.CI ?? '', SWARM_LENS_EXTERNAL: process.env.SWARM_LENS_EXTERNAL ?? '' },
+      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'workbench.startupEditor': 'none', 'window.commandCenter': false },
+    });
+    browser = await launchBrowser();
+  } catch (err) {
+    if (err instanceof ComponentUnavailableError) missing = err.message.split('\n')[0];
+    else throw err;
+  }
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
+});
+
+function requireComponents(t: { skip(msg: string): void }): boolean {
+  if (!missing) return true;
+  if (CI) assert.fail(`missing ${missing}: in CI every suite must run`);
+  console.log(`skipped: missing ${missing}`);
+  t.skip(`missing ${missing}`);
+  return false;
+}
+
+test('integration suite in the VS Code extension host, against the real swarm', { timeout: 10 * 60_000 }, async (t) => {
+  if (!requireComponents(t)) return;
+  const result = await runExtensionTests({
+    server: server!,
+    browser,
+    extensionDevelopmentPath: extensionDir,
+    extensionTestsPath: path.join(REPO_ROOT, 'out', 'test', 'integration', 'index.js'),
+    env: { ...swarmEnv, PATH: process.env.PATH ?? '' },
+    timeoutMs: 8 * 60_000,
+    logPath: 'e2e/integration.log',
+    screenshotPath: 'e2e/integration-end.png',
+  });
+  const mocha = result.consoleLog.filter((l) => /\[Extension Host\]|integration/.test(l)).map((l) => l.replace(/^.*\[Extension Host\]\s*/, ''));
+  console.log(mocha.join('\n'));
+  assert.equal(result.exitCode, 0, `the integration suite failed (exit ${result.exitCode}); log: test-artifacts/e2e/integration.log`);
+  assert.ok(mocha.some((l) => /\d+ passing, 0 failing/.test(l)), 'mocha reported its passing tests');
+});
+
+test('the Services tree in the browser shows the real swarm (screenshot)', { timeout: 5 * 60_000 }, async (t) => {
+  if (!requireComponents(t)) return;
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-ws-'));
+  temps.push(workspace);
+  const vip = execFileSync('docker', ['service', 'inspect', '-f', '{{(index .Endpoint.VirtualIPs 0).Addr}}', 'vote'], { env: { ...process.env, ...swarmEnv }, encoding: 'utf8' }).trim().split('/')[0];
+  fs.writeFileSync(path.join(workspace, 'access.log'), `10:01:02 upstream vote ${vip}:80 connect() failed (113: No route to host)\n`);
+  const page = await openWorkbench(server!, workspace, { browser, extensionDevelopmentPaths: [extensionDir], viewport: { width: 1280, height: 800 } });
+  try {
+    await page.locator('.activitybar [aria-label^="Swarm"]').first().click();
+    const tree = page.locator('[id="workbench.view.extension.swarmLens"], .pane-body').first();
+    await tree.waitFor({ state: 'visible', timeout: 30_000 });
+    const row = (label: string) => page.locator('.monaco-list-row', { has: page.locator(`.label-name:text-is("${label}")`) }).first();
+    await row('vote').waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(await row('vote').innerText(), /vip · 2\/2/);
+    assert.match(await row('votedns').innerText(), /dnsrr · 2\/2/);
+    await row('vote').click();
+    await row(vip).waitFor({ state: 'visible', timeout: 15_000 });
+    await row('vote.1').waitFor({ state: 'visible', timeout: 15_000 });
+    await row('votedns').click();
+    await row('vote.2').waitFor({ state: 'visible' });
+    await page.waitForTimeout(500);
+    const file = await screenshot(page, 'services-tree.png');
+    assert.ok(fs.statSync(file).size > 10_000, 'a real screenshot');
+  } finally {
+    await closeWorkbench(page);
+  }
+});
