@@ -1,4 +1,4 @@
-// Two bundles: the extension host (node, cjs, `vscode` external) and the CLI.
+// The extension host bundle (node, cjs, `vscode` external) and the CLI (same core, no vscode).
 // The webview bundle (browser, esm) is added by the trace panel.
 import * as esbuild from 'esbuild';
 
@@ -17,4 +17,5 @@ const common = {
 
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
+  esbuild.build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' }),
 ]);

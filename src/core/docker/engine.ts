@@ -28,6 +28,7 @@ export interface EngineReader {
   networkVerbose(id: string, signal?: AbortSignal): Promise<unknown>;
   service(id: string, signal?: AbortSignal): Promise<unknown>;
   task(id: string, signal?: AbortSignal): Promise<unknown>;
+  container(id: string, signal?: AbortSignal): Promise<unknown>;
 }
 
 /** The dockerode calls used here, as dockerode 5 really behaves (promises, abortSignal in options). */
@@ -43,13 +44,14 @@ interface Dockerode {
   getNetwork(id: string): { inspect(o: Options): Promise<unknown> };
   getService(id: string): { inspect(o: Options): Promise<unknown> };
   getTask(id: string): { inspect(o: Options): Promise<unknown> };
+  getContainer(id: string): { inspect(o: Options): Promise<unknown> };
 }
 
 export class Engine implements EngineReader {
   private readonly docker: Dockerode;
 
   constructor(readonly endpoint: DockerEndpoint, private readonly options: EngineOptions) {
-    this.docker = new Docker(modemOptions(endpoint)) as unknown as Dockerode;
+    this.docker = dockerClient(endpoint) as unknown as Dockerode;
   }
 
   info(signal?: AbortSignal) {
@@ -81,6 +83,10 @@ export class Engine implements EngineReader {
   }
   task(id: string, signal?: AbortSignal) {
     return this.call(`GET /tasks/${id}`, signal, (abortSignal) => this.docker.getTask(id).inspect({ abortSignal }));
+  }
+
+  container(id: string, signal?: AbortSignal) {
+    return this.call(`GET /containers/${id}/json`, signal, (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal }));
   }
 
   /**
@@ -134,6 +140,11 @@ export class Engine implements EngineReader {
       clearTimeout(timer);
     }
   }
+}
+
+/** A dockerode client for the endpoint; shared with the helper probe, the one part that creates containers. */
+export function dockerClient(endpoint: DockerEndpoint): Docker {
+  return new Docker(modemOptions(endpoint));
 }
 
 function modemOptions(endpoint: DockerEndpoint): Docker.DockerOptions {

@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// swarm-lens: the extension's engine from a terminal. Text for people, --json for tools.
+// Exit codes: 0 done, 1 the cluster or the input could not be read, 2 usage or nothing recognised.
+import * as fs from 'node:fs';
+import { Cluster } from './core/cluster/cluster';
+import { describeOwner } from './core/cluster/describe';
+import { loadCluster } from './core/cluster/load';
+import { buildSnapshot } from './core/cluster/snapshot';
+import { Engine, EngineReader } from './core/docker/engine';
+import { EndpointError, parseHost, resolveEndpoint } from './core/docker/endpoint';
+import { EngineError, toEngineError } from './core/docker/errors';
+import { systemEndpointInputs } from './core/docker/system';
+import { BundleError, parseBundle } from './core/bundle/bundle';
+import { bundleEngine, bundleProbe, collectBundle } from './core/bundle/collect';
+import { explainDump, foundAnything } from './core/parse';
+import { traceContainer, traceMesh, TraceContext, traceService } from './core/trace/run';
+import { traceToText } from './core/trace/text';
+import type { Trace } from './core/trace/types';
+
+const USAGE = `Usage: swarm-lens <command> [options]
+
+  trace <service> [--from <container|task>]  DNS, VIP, mark, IPVS and backends of a service
+  inspect <container|task>                   what a container's resolver and load balancers show
+  mesh <port>[/tcp|/udp]                     the routing mesh of a published port on this node
+  collect -o <file>                          save this node's API data and sandboxes (a snapshot)
+  explain [file|-]                           decode pasted iptables / ipvsadm output offline
+  ip <address>                               what a swarm address is
+
+Options:
+  --json               machine-readable output (a documented, versioned format)
+  --host <docker host> engine address (default: DOCKER_HOST or the docker CLI's context)
+  --snapshot <file>    answer from a saved snapshot instead of a live engine
+  --helper-image <img> image for the helper container (default nicolaka/netshoot)
+  --timeout <seconds>  per Docker call and per probe (default 30)
+`;
+
+interface Args {
+  command: string;
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(['--from', '--host', '--snapshot', '--helper-image', '--timeout', '-o', '--output']);
+
+function parseArgs(argv: string[]): Args {
+  const [command = '', ...rest] = argv;
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (VALUE_FLAGS.has(a)) {
+      if (rest[i + 1] === undefined) throw new UsageError(`${a} needs a value.`);
+      flags.set(a, rest[++i]);
+    } else if (a.startsWith('--') && a.includes('=')) flags.set(a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1));
+    else if (a.startsWith('-') && a !== '-') flags.set(a, true);
+    else positional.push(a);
+  }
+  return { command, positional, flags };
+}
+
+class UsageError extends Error {}
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const json = args.flags.has('--json');
+  const timeoutMs = Number(args.flags.get('--timeout') ?? 30) * 1000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout takes a number of seconds.');
+  if (args.command === '' || args.flags.has('--help') || args.flags.has('-h') || args.command === 'help') {
+    out(USAGE);
+    return args.command === '' ? 2 : 0;
+  }
+  if (args.command === 'explain') return explain(args, json);
+
+  const snapshotFile = args.flags.get('--snapshot');
+  let engine: EngineReader;
+  let probeOverride: TraceContext['options']['probe'];
+  if (typeof snapshotFile === 'string') {
+    const bundle = parseBundle(fs.readFileSync(snapshotFile, 'utf8'));
+    engine = bundleEngine(bundle);
+    probeOverride = bundleProbe(bundle);
+  } else {
+    const host = args.flags.get('--host');
+    const endpoint = typeof host === 'string' ? parseHost(host, 'default', 'setting', undefined) : resolveEndpoint(systemEndpointInputs());
+    engine = new Engine(endpoint, { timeoutMs });
+  }
+  const helperImage = String(args.flags.get('--helper-image') ?? process.env.SWARM_LENS_HELPER_IMAGE ?? 'nicolaka/netshoot');
+  const options = { timeoutMs, helperImage, recheckDelayMs: 3000, probe: probeOverride };
+
+  switch (args.command) {
+    case 'collect': {
+      const file = args.flags.get('-o') ?? args.flags.get('--output');
+      if (typeof file !== 'string') throw new UsageError('collect needs -o <file>.');
+      const bundle = await collectBundle(engine, options);
+      fs.writeFileSync(file, JSON.stringify(bundle, null, 1) + '\n');
+      const sandboxes = bundle.nodes.reduce((n, d) => n + d.output.sandboxes.length, 0);
+      out(json ? JSON.stringify({ file, sandboxes, takenAt: bundle.takenAt }) : `Saved ${file}: API data of ${bundle.cluster} and ${sandboxes} sandboxes of ${bundle.nodes.map((n) => n.node).join(', ') || 'no node'} (${bundle.nodes[0]?.probe ?? 'no'} probe).`);
+      return 0;
+    }
+    case 'ip': {
+      const cluster = await loadCluster(engine);
+      const ip = need(args, 'an IPv4 address');
+      const owners = cluster.ownersOf(ip);
+      if (json) out(JSON.stringify({ address: ip, owners: owners.map((o) => ({ kind: o.kind, text: describeOwner(cluster, o) })) }, null, 2));
+      else out(owners.length ? owners.map((o) => `${ip}: ${describeOwner(cluster, o)}`).join('\n') : `${ip} is not an address of this swarm.`);
+      return owners.length ? 0 : 1;
+    }
+    case 'trace':
+    case 'inspect':
+    case 'mesh': {
+      const cluster = typeof snapshotFile === 'string' ? new Cluster(buildSnapshot(parseBundle(fs.readFileSync(snapshotFile, 'utf8')).raw)) : await loadCluster(engine);
+      const ctx: TraceContext = { cluster, engine, options };
+      let trace: Trace;
+      if (args.command === 'trace') {
+        const from = args.flags.get('--from');
+        trace = await traceService(ctx, need(args, 'a service name'), typeof from === 'string' ? from : undefined);
+      } else if (args.command === 'inspect') {
+        trace = await traceContainer(ctx, need(args, 'a container or task'));
+      } else {
+        const [port, protocol = 'tcp'] = need(args, 'a port').split('/');
+        if (!/^\d{1,5}$/.test(port) || !['tcp', 'udp', 'sctp'].includes(protocol)) throw new UsageError('mesh takes a port like 8080 or 53/udp.');
+        trace = await traceMesh(ctx, Number(port), protocol);
+      }
+      out(json ? JSON.stringify(trace, null, 2) : traceToText(trace));
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command "${args.command}".`);
+  }
+}
+
+function need(args: Args, what: string): string {
+  const value = args.positional[0];
+  if (!value) throw new UsageError(`${args.command} needs ${what}.`);
+  return value;
+}
+
+function explain(args: Args, json: boolean): number {
+  const file = args.positional[0] ?? '-';
+  const text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
+  const result = explainDump(text);
+  if (!foundAnything(result)) {
+    process.stderr.write('swarm-lens explain: found no iptables, ipvsadm or DNS output in the input.\n');
+    return 2;
+  }
+  if (json) {
+    out(JSON.stringify(result, null, 2));
+    return 0;
+  }
+  for (const v of result.vips) out(`VIP ${v.destination}: mark 0x${v.mark.toString(16)} = FWM ${v.mark} -> ${v.backends.join(', ') || 'no backends'}`);
+  for (const m of result.marks.filter((m) => !m.destination)) out(`mark ${m.hex} = ${m.mark} on ${m.table}/${m.chain}${m.port ? ` for port ${m.port}/${m.protocol ?? 'tcp'}` : ''}`);
+  for (const s of result.ipvs.filter((s) => s.fwmark === null || !result.vips.some((v) => v.mark === s.fwmark))) {
+    out(`IPVS ${s.protocol} ${s.fwmark ?? `${s.address}:${s.port}`} ${s.scheduler} -> ${s.backends.map((b) => b.address ?? b.host).join(', ') || 'no backends'}`);
+  }
+  if (result.skippedLines) out(`(${result.skippedLines} lines not understood were skipped)`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    // Never a stack trace: one sentence, and the details only when asked for.
+    if (err instanceof UsageError) {
+      process.stderr.write(`swarm-lens: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    const message = err instanceof EndpointError || err instanceof BundleError ? err.message : err instanceof EngineError ? err.message : toEngineError(err, undefined, 'swarm-lens').message;
+    process.stderr.write(`swarm-lens: ${message}\n`);
+    if (process.env.SWARM_LENS_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? err}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,120 @@
+// Two ways into a node's network namespaces, one interface:
+//  - host probe: we run on the node as root, so nsenter runs here directly;
+//  - helper probe: a short-lived container on that node, started through the Docker API alone
+//    (network none, the netns folder mounted read-only, labelled, removed even on cancel).
+// Both run the same constant script (script.ts) once for everything a trace needs.
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { dockerClient } from '../docker/engine';
+import type { DockerEndpoint } from '../docker/endpoint';
+import { EngineError, toEngineError } from '../docker/errors';
+import { PROBE_SCRIPT, ProbeOutput, ProbeRequest, probeArgs, splitProbeOutput } from './script';
+
+export const HELPER_LABEL = 'swarm-lens.helper';
+
+export interface Probe {
+  readonly kind: 'host' | 'helper' | 'offline';
+  run(requests: readonly ProbeRequest[], signal?: AbortSignal): Promise<ProbeOutput>;
+}
+
+export interface ProbeOptions {
+  timeoutMs: number;
+  /** Image with sh, nsenter, iptables-save, ipvsadm, ip and dig (default nicolaka/netshoot). */
+  helperImage: string;
+}
+
+/** The host probe works when this process runs as root on the node whose netns folder it reads. */
+export function canProbeFromHost(endpoint: DockerEndpoint, netnsDir: string): boolean {
+  return endpoint.protocol === 'unix' && process.platform === 'linux' && process.getuid?.() === 0 && fs.existsSync(netnsDir);
+}
+
+export function hostProbe(timeoutMs: number): Probe {
+  return {
+    kind: 'host',
+    run: (requests, signal) =>
+      new Promise((resolve, reject) => {
+        execFile('sh', ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(requests)], { timeout: timeoutMs, signal, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+          // The script reports each command's own failure in its output; only a failure to run it at all is an error.
+          if (err && !stdout) reject(toEngineError(err, undefined, 'sh -c <probe script>'));
+          else resolve(splitProbeOutput(stdout));
+        });
+      }),
+  };
+}
+
+/** Removes helper containers a crashed run left behind. */
+export async function removeLeftoverHelpers(endpoint: DockerEndpoint): Promise<number> {
+  const docker = dockerClient(endpoint);
+  const leftovers = await docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } });
+  await Promise.all(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  return leftovers.length;
+}
+
+export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options: ProbeOptions): Probe {
+  return {
+    kind: 'helper',
+    run: async (requests, signal) => {
+      const docker = dockerClient(endpoint);
+      await removeLeftoverHelpers(endpoint).catch(() => 0);
+      // Inside the helper the node's netns folder is /netns; paths are mapped there and back.
+      const inside = (p: string) => (p.startsWith(netnsDir + '/') ? '/netns/' + path.basename(p) : p);
+      const mapped = requests.map((r) => ({ ...r, netns: inside(r.netns) }));
+      const back = (p: string) => (p.startsWith('/netns/') ? path.join(netnsDir, p.slice('/netns/'.length)) : p);
+      let container: { id: string; remove(o: object): Promise<unknown> } | undefined;
+      const timer = new AbortController();
+      const timeout = setTimeout(() => timer.abort(), options.timeoutMs);
+      const abort = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
+      try {
+        const created = await docker.createContainer({
+          Image: options.helperImage,
+          Entrypoint: ['sh'],
+          Cmd: ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(mapped)],
+          Labels: { [HELPER_LABEL]: '1' },
+          NetworkDisabled: true,
+          HostConfig: {
+            NetworkMode: 'none',
+            // The host's own namespace (routing mesh DNAT) is reached as /proc/1/ns/net.
+            ...(requests.some((r) => r.netns.startsWith('/proc/1/')) ? { PidMode: 'host' } : {}),
+            Binds: [`${netnsDir}:/netns:ro`],
+            // setns needs SYS_ADMIN; reading iptables and IPVS needs NET_ADMIN. Nothing else.
+            CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
+            SecurityOpt: ['apparmor=unconfined'],
+          },
+          abortSignal: abort,
+        } as never);
+        container = created as unknown as typeof container;
+        await created.start({ abortSignal: abort } as never);
+        await created.wait({ abortSignal: abort } as never);
+        const logs = (await created.logs({ stdout: true, stderr: true, follow: false, abortSignal: abort } as never)) as unknown as Buffer;
+        return splitProbeOutput(demux(logs), back);
+      } catch (err) {
+        if (timer.signal.aborted && !signal?.aborted) throw new EngineError('timeout', `The helper container did not finish in ${options.timeoutMs / 1000} s: check that the image ${options.helperImage} is on the node.`, 'helper timeout');
+        const error = toEngineError(err, endpoint, `helper container (${options.helperImage})`);
+        if (/No such image|not found/i.test(error.detail)) {
+          throw new EngineError('api', `The helper image ${options.helperImage} is not on the node: pull it there ("docker pull ${options.helperImage}") or set swarmLens.trace.helperImage.`, error.detail);
+        }
+        throw error;
+      } finally {
+        clearTimeout(timeout);
+        // Removed even on cancel or timeout; a crash leaves it labelled for the next run to remove.
+        await container?.remove({ force: true }).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** Docker's multiplexed log stream (8-byte frame headers) to plain text; plain text passes through. */
+export function demux(buffer: Buffer | string): string {
+  if (typeof buffer === 'string') return buffer;
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const stream = buffer[offset];
+    const size = buffer.readUInt32BE(offset + 4);
+    if (stream > 2 || buffer[offset + 1] !== 0 || offset + 8 + size > buffer.length) return buffer.toString('utf8');
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,120 @@
+// What one probe run collects, and how its output is cut back into pieces.
+// The script is a constant: cluster data (netns paths, names) only ever travels as positional
+// arguments ("$@"), never spliced into shell text.
+
+/** One thing to read: a sandbox's rules and IPVS table, or a DNS query from a sandbox. */
+export type ProbeRequest =
+  | { kind: 'sandbox'; netns: string }
+  | { kind: 'dns'; netns: string; name: string };
+
+export const MARKER = '@@swarm-lens';
+
+/** Section names, in the order the script prints them for a sandbox. */
+export const SANDBOX_SECTIONS = ['iptables-save', 'ipvsadm-ln', 'ipvsadm-s', 'proc-ip-vs', 'ip-addr'] as const;
+export type SandboxSection = (typeof SANDBOX_SECTIONS)[number];
+
+export const PROBE_SCRIPT = `
+run() { s=$1; shift; echo "${MARKER} section $s"; "$@" 2>&1; echo "${MARKER} exit $?"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    sandbox)
+      ns=$2; shift 2
+      echo "${MARKER} sandbox $ns"
+      run iptables-save nsenter --net="$ns" iptables-save
+      run ipvsadm-ln nsenter --net="$ns" ipvsadm -Ln
+      run ipvsadm-s nsenter --net="$ns" ipvsadm -S -n
+      run proc-ip-vs nsenter --net="$ns" cat /proc/net/ip_vs
+      run ip-addr nsenter --net="$ns" ip -o -4 addr show
+      ;;
+    dns)
+      ns=$2; name=$3; shift 3
+      echo "${MARKER} dns $ns $name"
+      run dig nsenter --net="$ns" dig +time=2 +tries=1 @127.0.0.11 "$name" A
+      ;;
+    *) shift ;;
+  esac
+done
+`;
+
+/** The argv after the script: `sandbox <path>` and `dns <path> <name>` groups. */
+export function probeArgs(requests: readonly ProbeRequest[]): string[] {
+  return requests.flatMap((r) => (r.kind === 'sandbox' ? ['sandbox', r.netns] : ['dns', r.netns, r.name]));
+}
+
+export interface CommandOutput {
+  /** What a person would type for the same answer. */
+  command: string;
+  output: string;
+  exitCode: number | null;
+}
+
+export interface SandboxDump {
+  netns: string;
+  sections: Partial<Record<SandboxSection, CommandOutput>>;
+}
+
+export interface DnsDump {
+  netns: string;
+  name: string;
+  result: CommandOutput;
+}
+
+export interface ProbeOutput {
+  sandboxes: SandboxDump[];
+  dns: DnsDump[];
+}
+
+const COMMANDS: Record<SandboxSection | 'dig', (netns: string, name?: string) => string> = {
+  'iptables-save': (ns) => `nsenter --net=${ns} iptables-save`,
+  'ipvsadm-ln': (ns) => `nsenter --net=${ns} ipvsadm -Ln`,
+  'ipvsadm-s': (ns) => `nsenter --net=${ns} ipvsadm -S -n`,
+  'proc-ip-vs': (ns) => `nsenter --net=${ns} cat /proc/net/ip_vs`,
+  'ip-addr': (ns) => `nsenter --net=${ns} ip -o -4 addr show`,
+  dig: (ns, name) => `nsenter --net=${ns} dig @127.0.0.11 ${name} A`,
+};
+
+/**
+ * Cuts the script's output back into commands. `rename` maps paths as the probe saw them
+ * (/netns/lb_x inside a helper) back to the node's paths. Anything malformed is dropped, not thrown.
+ */
+export function splitProbeOutput(text: string, rename: (netns: string) => string = (p) => p): ProbeOutput {
+  const out: ProbeOutput = { sandboxes: [], dns: [] };
+  let sandbox: SandboxDump | undefined;
+  let dns: DnsDump | undefined;
+  let section: { name: string; lines: string[] } | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(MARKER + ' ')) {
+      section?.lines.push(line);
+      continue;
+    }
+    const [, kind, ...rest] = line.split(' ');
+    if (kind === 'sandbox') {
+      sandbox = { netns: rename(rest.join(' ')), sections: {} };
+      dns = undefined;
+      out.sandboxes.push(sandbox);
+    } else if (kind === 'dns') {
+      const name = rest.pop() ?? '';
+      dns = { netns: rename(rest.join(' ')), name, result: { command: '', output: '', exitCode: null } };
+      sandbox = undefined;
+      out.dns.push(dns);
+    } else if (kind === 'section') {
+      section = { name: rest[0] ?? '', lines: [] };
+    } else if (kind === 'exit' && section) {
+      const exitCode = Number(rest[0]);
+      const result: CommandOutput = {
+        command: '',
+        output: section.lines.join('\n'),
+        exitCode: Number.isInteger(exitCode) ? exitCode : null,
+      };
+      if (sandbox && (SANDBOX_SECTIONS as readonly string[]).includes(section.name)) {
+        result.command = COMMANDS[section.name as SandboxSection](sandbox.netns);
+        sandbox.sections[section.name as SandboxSection] = result;
+      } else if (dns && section.name === 'dig') {
+        result.command = COMMANDS.dig(dns.netns, dns.name);
+        dns.result = result;
+      }
+      section = undefined;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,225 @@
+// The join: what the sandboxes say (marks, IPVS, DNS) against what the cluster says (VIPs,
+// LocalLBIndex, running tasks), into one Trace. Pure: the same input always gives the same trace,
+// so it is tested on recorded outputs and runs offline on snapshots.
+import * as path from 'node:path';
+import type { Cluster } from '../cluster/cluster';
+import type { Service, Task } from '../cluster/types';
+import { flattenRules, parseDnsAnswers, parseIpvsadm, parseIpvsadmSave, parseIptablesSave, parseProcIpVs } from '../parse';
+import type { IptablesRule, IpvsService } from '../parse';
+import type { ProbeOutput, SandboxDump } from '../netns/script';
+import { findingsFor } from './findings';
+import { BackendStep, DnsStep, IpvsStep, MarkRule, MeshStep, RawOutput, SandboxRead, TaskRef, Trace, TRACE_VERSION, VipStep } from './types';
+
+export interface TraceInput {
+  cluster: Cluster;
+  kind: Trace['kind'];
+  service?: Service;
+  port?: { port: number; protocol: string };
+  source?: { containerId: string; name: string; task?: Task; netns: string };
+  /** The node whose namespaces were read. */
+  node: string;
+  probe: Trace['probe'];
+  output: ProbeOutput;
+  /** A second read a few seconds later, of the sandboxes that had a backend at weight 0. */
+  recheck?: ProbeOutput;
+  takenAt: string;
+  /** Commands that led to the sandboxes (docker inspect ...), shown first. */
+  leadCommands: string[];
+}
+
+/** One sandbox's outputs, parsed. */
+export interface ParsedSandbox {
+  read: SandboxRead;
+  name: string;
+  rules: IptablesRule[];
+  ipvs: IpvsService[];
+  /** The first line of ipvsadm's complaint when the kernel has no IPVS. */
+  ipvsError: string | null;
+  dump: SandboxDump;
+}
+
+const NO_IPVS = /can't initialize ipvs|protocol not available|ip_vs: no such file/i;
+const NO_NETNS = /cannot open|no such file or directory/i;
+
+export function parseSandbox(dump: SandboxDump): ParsedSandbox {
+  const name = path.basename(dump.netns);
+  const s = dump.sections;
+  const save = s['iptables-save'];
+  const present = !!save && save.exitCode === 0 && !NO_NETNS.test(save.output.split('\n')[0] ?? '');
+  const listing = s['ipvsadm-ln'];
+  const ipvsMessages = [listing?.output, s['proc-ip-vs']?.output].filter((t): t is string => !!t);
+  const ipvsErrorLine = ipvsMessages.flatMap((t) => t.split('\n')).find((l) => NO_IPVS.test(l));
+  let ipvs: IpvsService[] = [];
+  if (listing?.exitCode === 0) ipvs = parseIpvsadm(listing.output).services;
+  if (ipvs.length === 0 && s['ipvsadm-s']?.exitCode === 0) ipvs = parseIpvsadmSave(s['ipvsadm-s'].output).services;
+  if (ipvs.length === 0 && s['proc-ip-vs']?.exitCode === 0) ipvs = parseProcIpVs(s['proc-ip-vs'].output).services;
+  const ipvsAvailable = !present ? null : ipvsErrorLine ? false : listing?.exitCode === 0 || s['proc-ip-vs']?.exitCode === 0 ? true : null;
+  const kind: SandboxRead['kind'] = name.startsWith('lb_') ? 'lb' : name === 'ingress_sbox' ? 'ingress' : dump.netns === '/proc/1/ns/net' ? 'host' : 'container';
+  return {
+    read: { netns: dump.netns, kind, present, ipvsAvailable },
+    name,
+    rules: present && save ? flattenRules(parseIptablesSave(save.output)) : [],
+    ipvs,
+    ipvsError: ipvsErrorLine?.trim() ?? null,
+    dump,
+  };
+}
+
+export function taskRef(task: Task): TaskRef {
+  return { id: task.id, name: task.name, service: task.serviceName, node: task.nodeName, state: task.state, containerId: task.containerId };
+}
+
+function markRules(sandbox: ParsedSandbox): MarkRule[] {
+  return sandbox.rules
+    .filter((r) => r.mark !== null && r.target === 'MARK')
+    .map((r) => ({
+      sandbox: sandbox.name,
+      table: r.table,
+      chain: r.chain,
+      mark: r.mark!,
+      hex: '0x' + r.mark!.toString(16),
+      destination: r.destination,
+      protocol: r.protocol,
+      port: r.dport,
+      packets: r.counters?.packets ?? null,
+      rule: r.raw,
+    }));
+}
+
+function ipvsStep(cluster: Cluster, sandbox: string, service: IpvsService): IpvsStep {
+  return {
+    sandbox,
+    protocol: service.protocol,
+    fwmark: service.fwmark,
+    hex: service.fwmark !== null ? '0x' + service.fwmark.toString(16) : null,
+    address: service.address,
+    port: service.port,
+    scheduler: service.scheduler,
+    backends: service.backends.map((b): BackendStep => {
+      const owner = b.address ? cluster.ownersOf(b.address).find((o) => o.kind === 'task') : undefined;
+      return {
+        address: b.address,
+        host: b.host,
+        port: b.port,
+        forward: b.forward,
+        weight: b.weight,
+        activeConnections: b.activeConnections,
+        inactiveConnections: b.inactiveConnections,
+        task: owner?.kind === 'task' ? taskRef(owner.task) : undefined,
+      };
+    }),
+  };
+}
+
+/** The lb_ sandbox of a network is named after the first 9 characters of its id. */
+export function lbSandboxName(networkId: string): string {
+  return `lb_${networkId.slice(0, 9)}`;
+}
+
+export function buildTrace(input: TraceInput): Trace {
+  const { cluster, service } = input;
+  const sandboxes = input.output.sandboxes.map(parseSandbox);
+  const marks = sandboxes.flatMap(markRules);
+  const ipvs = sandboxes.flatMap((s) => s.ipvs.map((v) => ipvsStep(cluster, s.name, v)));
+
+  const vips: VipStep[] = (service?.vips ?? []).map((vip) => {
+    const mark = marks.find((m) => m.destination === vip.address) ?? null;
+    const selected = mark ? (ipvs.find((v) => v.sandbox === mark.sandbox && v.fwmark === mark.mark) ?? null) : null;
+    return { address: vip.address, network: vip.networkName, lbIndex: vip.mark?.decimal ?? null, mark, ipvs: selected };
+  });
+
+  const dns: DnsStep[] = input.output.dns.map((d) => {
+    const parsed = parseDnsAnswers(d.result.output);
+    const query = parsed.queries.find((q) => q.answers.length > 0) ?? parsed.queries[0];
+    const timedOut = d.result.exitCode !== 0 && !query;
+    return {
+      query: d.name,
+      status: timedOut ? 'TIMEOUT' : (query?.status ?? 'UNKNOWN'),
+      answers: (query?.answers ?? [])
+        .filter((a) => a.type === 'A')
+        .map((a) => {
+          const owner = cluster.ownersOf(a.address).find((o) => o.kind === 'vip' || o.kind === 'task');
+          return {
+            address: a.address,
+            owner:
+              owner?.kind === 'vip'
+                ? { kind: 'vip' as const, service: owner.service.name, network: owner.vip.networkName }
+                : owner?.kind === 'task'
+                  ? { kind: 'task' as const, task: taskRef(owner.task) }
+                  : { kind: 'unknown' as const },
+          };
+        }),
+      expected: expectedAnswers(cluster, d.name, input.source?.task),
+      command: d.result.command,
+    };
+  });
+
+  const mesh: MeshStep[] = input.port ? [meshStep(input.node, input.port, sandboxes, marks, ipvs)] : [];
+  const layout = marks.some((m) => m.sandbox.startsWith('lb_')) || sandboxes.some((s) => s.read.kind === 'lb' && s.read.present)
+    ? 'lb-sandbox'
+    : marks.some((m) => m.chain === 'OUTPUT' && sandboxes.find((s) => s.name === m.sandbox)?.read.kind === 'container')
+      ? 'legacy'
+      : 'unknown';
+
+  const raw: RawOutput[] = [];
+  const commands = [...input.leadCommands];
+  for (const s of sandboxes) {
+    for (const [section, out] of Object.entries(s.dump.sections)) {
+      if (!out) continue;
+      commands.push(out.command);
+      raw.push({ title: `${s.name}: ${section}`, command: out.command, text: out.output });
+    }
+  }
+  for (const d of input.output.dns) {
+    commands.push(d.result.command);
+    raw.push({ title: `DNS ${d.name}`, command: d.result.command, text: d.result.output });
+  }
+
+  const trace: Trace = {
+    version: TRACE_VERSION,
+    kind: input.kind,
+    takenAt: input.takenAt,
+    node: input.node,
+    probe: input.probe,
+    layout,
+    service: service ? { id: service.id, name: service.name, endpointMode: service.endpointMode } : undefined,
+    source: input.source ? { containerId: input.source.containerId, name: input.source.name, task: input.source.task ? taskRef(input.source.task) : undefined, netns: input.source.netns } : undefined,
+    port: input.port,
+    dns,
+    vips,
+    marks,
+    ipvs,
+    mesh,
+    sandboxes: sandboxes.map((s) => s.read),
+    findings: [],
+    commands,
+    raw,
+  };
+  trace.findings = findingsFor({ trace, cluster, service, sandboxes, recheck: input.recheck?.sandboxes.map(parseSandbox) });
+  return trace;
+}
+
+/** What the embedded DNS should answer for `name`, asked from a container on the source task's networks. */
+export function expectedAnswers(cluster: Cluster, name: string, source?: Task): string[] {
+  const tasksPrefix = name.startsWith('tasks.');
+  const serviceName = tasksPrefix ? name.slice('tasks.'.length) : name;
+  const service = cluster.service(serviceName);
+  if (!service) return [];
+  const sourceNetworks = new Set(source?.addresses.map((a) => a.networkId) ?? service.networkIds);
+  const shared = (networkId: string) => sourceNetworks.has(networkId) && !cluster.network(networkId)?.ingress;
+  if (!tasksPrefix && service.endpointMode === 'vip') {
+    return service.vips.filter((v) => shared(v.networkId)).map((v) => v.address);
+  }
+  return cluster
+    .tasksOf(service.id)
+    .filter((t) => t.state === 'running')
+    .flatMap((t) => t.addresses.filter((a) => shared(a.networkId)).map((a) => a.address));
+}
+
+function meshStep(node: string, port: { port: number; protocol: string }, sandboxes: ParsedSandbox[], marks: MarkRule[], ipvs: IpvsStep[]): MeshStep {
+  const host = sandboxes.find((s) => s.read.kind === 'host');
+  const dnatRule = host?.rules.find((r) => r.table === 'nat' && r.chain === 'DOCKER-INGRESS' && r.target === 'DNAT' && r.dport === port.port && (r.protocol ?? 'tcp') === port.protocol);
+  const ingressMarks = marks.filter((m) => m.sandbox === 'ingress_sbox' && m.port === port.port && (m.protocol ?? 'tcp') === port.protocol);
+  const selected = ingressMarks.length ? (ipvs.find((v) => v.sandbox === 'ingress_sbox' && v.fwmark === ingressMarks[0].mark) ?? null) : null;
+  return { node, port: port.port, protocol: port.protocol, dnat: dnatRule?.toDestination ?? null, dnatRule: dnatRule?.raw ?? null, marks: ingressMarks, ipvs: selected };
+}

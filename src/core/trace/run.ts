@@ -1,0 +1,151 @@
+// The three ways into a trace (a service, a container, a published port): decide which
+// namespaces to read, read them in one probe run, join. Read-only toward the cluster.
+import * as path from 'node:path';
+import type { Cluster } from '../cluster/cluster';
+import { str } from '../cluster/read';
+import type { Task } from '../cluster/types';
+import type { EngineReader } from '../docker/engine';
+import { EngineError } from '../docker/errors';
+import { canProbeFromHost, helperProbe, hostProbe, Probe, ProbeOptions } from '../netns/probe';
+import type { ProbeOutput, ProbeRequest } from '../netns/script';
+import { buildTrace, lbSandboxName, parseSandbox, TraceInput } from './join';
+import type { Trace } from './types';
+
+export interface TraceRunOptions extends ProbeOptions {
+  /** Seconds before re-reading a pool that had a backend at weight 0. */
+  recheckDelayMs: number;
+  /** Force one probe kind, or bring one (a snapshot's). */
+  probe?: 'host' | 'helper' | Probe;
+}
+
+export interface TraceContext {
+  cluster: Cluster;
+  engine: EngineReader;
+  options: TraceRunOptions;
+  signal?: AbortSignal;
+}
+
+/** The namespace folder of this node: where SandboxKey points, never a hard-coded path. */
+async function sandboxOf(engine: EngineReader, containerId: string, signal?: AbortSignal): Promise<{ netns: string; name: string; id: string }> {
+  const inspect = await engine.container(containerId, signal);
+  const netns = str(inspect, 'NetworkSettings', 'SandboxKey');
+  if (!netns) throw new EngineError('api', `Container ${containerId.slice(0, 12)} has no network namespace (is it running?): pick a running container.`, 'no SandboxKey');
+  return { netns, name: (str(inspect, 'Name') ?? containerId).replace(/^\//, ''), id: str(inspect, 'Id') ?? containerId };
+}
+
+function chooseProbe(ctx: TraceContext, netnsDir: string): Probe {
+  if (typeof ctx.options.probe === 'object') return ctx.options.probe;
+  const kind = ctx.options.probe ?? (canProbeFromHost(ctx.engine.endpoint, netnsDir) ? 'host' : 'helper');
+  return kind === 'host' ? hostProbe(ctx.options.timeoutMs) : helperProbe(ctx.engine.endpoint, netnsDir, ctx.options);
+}
+
+/** Running tasks on the node that answers, that can be a DNS source for the service. */
+export function sourceCandidates(cluster: Cluster, serviceName: string): Task[] {
+  const service = cluster.service(serviceName);
+  if (!service) return [];
+  const self = cluster.snapshot.engine.nodeId;
+  const networks = new Set(service.networkIds);
+  const onNode = cluster.snapshot.tasks.filter((t) => t.state === 'running' && t.containerId && t.nodeId === self && t.addresses.some((a) => networks.has(a.networkId)));
+  // A client's view first (another service's task), then the service's own tasks.
+  return [...onNode.filter((t) => t.serviceId !== service.id), ...onNode.filter((t) => t.serviceId === service.id)];
+}
+
+/** `vote.1`, a task id, a container id (prefix) or a container name. */
+export function findTask(cluster: Cluster, ref: string): Task | undefined {
+  return cluster.snapshot.tasks.find((t) => t.name === ref || t.id === ref || (ref.length >= 6 && (t.containerId?.startsWith(ref) || t.id.startsWith(ref))) || ref.startsWith(`${t.name}.${t.id}`));
+}
+
+async function probeAndJoin(ctx: TraceContext, netnsDir: string, requests: ProbeRequest[], input: Omit<TraceInput, 'output' | 'probe' | 'takenAt' | 'recheck' | 'node'>): Promise<Trace> {
+  const probe = chooseProbe(ctx, netnsDir);
+  const output = await probe.run(requests, ctx.signal);
+  const recheck = await recheckZeroWeights(ctx, probe, output);
+  return buildTrace({ ...input, output, recheck, probe: probe.kind, takenAt: new Date().toISOString(), node: ctx.cluster.snapshot.engine.nodeName });
+}
+
+/** Weight 0 is normal for ~2 s while a task stops; read those sandboxes again before calling it a fault. */
+async function recheckZeroWeights(ctx: TraceContext, probe: Probe, output: ProbeOutput): Promise<ProbeOutput | undefined> {
+  const zero = output.sandboxes.filter((d) => parseSandbox(d).ipvs.some((v) => v.backends.some((b) => b.weight === 0)));
+  if (zero.length === 0) return undefined;
+  await new Promise((resolve) => setTimeout(resolve, ctx.options.recheckDelayMs));
+  return probe.run(zero.map((d) => ({ kind: 'sandbox', netns: d.netns })), ctx.signal);
+}
+
+export async function traceService(ctx: TraceContext, serviceName: string, from?: string): Promise<Trace> {
+  const { cluster, engine, signal } = ctx;
+  const service = cluster.service(serviceName);
+  if (!service) throw new EngineError('api', `No service named "${serviceName}" in this swarm: "docker service ls" lists them.`, `unknown service ${serviceName}`);
+  const sourceTask = from ? findTask(cluster, from) : sourceCandidates(cluster, service.name)[0];
+  const sourceContainer = sourceTask?.containerId ?? from;
+  if (!sourceContainer) {
+    // Nothing to ask DNS from: still read the load balancers, through any container's folder.
+    const any = cluster.snapshot.tasks.find((t) => t.state === 'running' && t.containerId && t.nodeId === cluster.snapshot.engine.nodeId);
+    if (!any) throw new EngineError('api', `No running container on ${cluster.snapshot.engine.nodeName} to locate its network namespaces: trace from a node that runs a task.`, 'no container on node');
+    const { netns } = await sandboxOf(engine, any.containerId!, signal);
+    const dir = path.dirname(netns);
+    return probeAndJoin(ctx, dir, lbRequests(dir, service.vips.map((v) => v.networkId), service.ports.some((p) => p.publishMode === 'ingress')), {
+      cluster, kind: 'service', service, leadCommands: [`docker network inspect --verbose ${service.vips.map((v) => v.networkName).join(' ')}`],
+    });
+  }
+  const source = await sandboxOf(engine, sourceContainer, signal);
+  const dir = path.dirname(source.netns);
+  const requests: ProbeRequest[] = [
+    { kind: 'sandbox', netns: source.netns },
+    ...lbRequests(dir, service.vips.map((v) => v.networkId), service.ports.some((p) => p.publishMode === 'ingress' && !!p.publishedPort)),
+    { kind: 'dns', netns: source.netns, name: service.name },
+    { kind: 'dns', netns: source.netns, name: `tasks.${service.name}` },
+  ];
+  return probeAndJoin(ctx, dir, requests, {
+    cluster,
+    kind: 'service',
+    service,
+    source: { containerId: source.id, name: source.name, task: sourceTask ?? findTask(cluster, source.id), netns: source.netns },
+    leadCommands: [`docker inspect -f '{{.NetworkSettings.SandboxKey}}' ${source.name}`, ...service.vips.map((v) => `docker network inspect --verbose ${v.networkName}`)],
+  });
+}
+
+function lbRequests(dir: string, networkIds: string[], ingress: boolean): ProbeRequest[] {
+  const requests: ProbeRequest[] = [...new Set(networkIds)].map((id) => ({ kind: 'sandbox', netns: path.join(dir, lbSandboxName(id)) }));
+  if (ingress) requests.push({ kind: 'sandbox', netns: path.join(dir, 'ingress_sbox') });
+  return requests.filter((r, i) => !requests.slice(0, i).some((x) => x.netns === r.netns));
+}
+
+export async function traceContainer(ctx: TraceContext, ref: string): Promise<Trace> {
+  const { cluster, engine, signal } = ctx;
+  const task = findTask(cluster, ref);
+  const source = await sandboxOf(engine, task?.containerId ?? ref, signal);
+  const dir = path.dirname(source.netns);
+  const networkIds = task?.addresses.map((a) => a.networkId) ?? [];
+  // Every service reachable from this container's networks: what its resolver and load balancers serve.
+  const services = cluster.services.filter((s) => s.networkIds.some((n) => networkIds.includes(n)) && !cluster.network(s.networkIds[0])?.ingress).slice(0, 20);
+  const requests: ProbeRequest[] = [
+    { kind: 'sandbox', netns: source.netns },
+    ...lbRequests(dir, networkIds.filter((n) => !cluster.network(n)?.ingress), false),
+    ...services.map((s) => ({ kind: 'dns' as const, netns: source.netns, name: s.name })),
+  ];
+  return probeAndJoin(ctx, dir, requests, {
+    cluster,
+    kind: 'container',
+    source: { containerId: source.id, name: source.name, task, netns: source.netns },
+    leadCommands: [`docker inspect -f '{{.NetworkSettings.SandboxKey}}' ${source.name}`],
+  });
+}
+
+export async function traceMesh(ctx: TraceContext, port: number, protocol = 'tcp'): Promise<Trace> {
+  const { cluster, engine, signal } = ctx;
+  const service = cluster.services.find((s) => s.ports.some((p) => p.publishedPort === port && p.protocol === protocol && p.publishMode === 'ingress'));
+  const any = cluster.snapshot.tasks.find((t) => t.state === 'running' && t.containerId && t.nodeId === cluster.snapshot.engine.nodeId);
+  if (!any) throw new EngineError('api', `No running container on ${cluster.snapshot.engine.nodeName} to locate its network namespaces: trace from a node that runs a task.`, 'no container on node');
+  const { netns } = await sandboxOf(engine, any.containerId!, signal);
+  const dir = path.dirname(netns);
+  const requests: ProbeRequest[] = [
+    { kind: 'sandbox', netns: '/proc/1/ns/net' },
+    { kind: 'sandbox', netns: path.join(dir, 'ingress_sbox') },
+  ];
+  return probeAndJoin(ctx, dir, requests, {
+    cluster,
+    kind: 'mesh',
+    service,
+    port: { port, protocol },
+    leadCommands: [`iptables -t nat -nvL DOCKER-INGRESS`],
+  });
+}
