@@ -31,6 +31,7 @@ Options:
   --host <docker host> engine address (default: DOCKER_HOST or the docker CLI's context)
   --snapshot <file>    answer from a saved snapshot instead of a live engine
   --helper-image <img> image for the helper container (default nicolaka/netshoot)
+  --probe host|helper  how to enter namespaces (default: host when root on the node, else helper)
   --timeout <seconds>  per Docker call and per probe (default 30)
 `;
 
@@ -40,7 +41,7 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['--from', '--host', '--snapshot', '--helper-image', '--timeout', '-o', '--output']);
+const VALUE_FLAGS = new Set(['--from', '--host', '--snapshot', '--helper-image', '--timeout', '--probe', '-o', '--output']);
 
 function parseArgs(argv: string[]): Args {
   const [command = '', ...rest] = argv;
@@ -88,7 +89,9 @@ async function main(argv: string[]): Promise<number> {
     engine = new Engine(endpoint, { timeoutMs });
   }
   const helperImage = String(args.flags.get('--helper-image') ?? process.env.SWARM_LENS_HELPER_IMAGE ?? 'nicolaka/netshoot');
-  const options = { timeoutMs, helperImage, recheckDelayMs: 3000, probe: probeOverride };
+  const probeFlag = args.flags.get('--probe');
+  if (probeFlag !== undefined && probeFlag !== 'host' && probeFlag !== 'helper') throw new UsageError('--probe takes host or helper.');
+  const options = { timeoutMs, helperImage, recheckDelayMs: 3000, probe: probeOverride ?? (probeFlag as 'host' | 'helper' | undefined) };
 
   switch (args.command) {
     case 'collect': {
