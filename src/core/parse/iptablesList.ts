@@ -10,7 +10,7 @@
  */
 import type { CommandHints } from './lines';
 import { words } from './lines';
-import { BUILTIN_CHAINS, deriveRule, emptyRule, resolveFragment, setOption, type PendingSection } from './iptablesRule';
+import { addMatch, addNegated, BUILTIN_CHAINS, emptyRule, resolveFragment, setMatchOption, setTargetOption, type PendingSection } from './iptablesRule';
 import { scan, type BlockFactory, type BlockParser } from './scan';
 import type { IptablesChain, IptablesMatch, IptablesParseResult, IptablesRule, IptablesTable, NegatableField } from './types';
 import { normaliseAddress, normaliseProtocol, parseCount, parseDecimal } from './values';
@@ -42,6 +42,8 @@ function parseChainHeader(t: string): IptablesChain | null {
 
 /** The column header line: `pkts bytes target prot opt in out source destination`, maybe `num` first. */
 function parseColumnHeader(t: string): { num: boolean; verbose: boolean } | null {
+  // The header is short; do not split a long line just to find out it is not one.
+  if (t.length > 160 || t.indexOf('destination') < 0) return null;
   const w = words(t);
   if (w.length < 5 || w.indexOf('target') < 0 || w.indexOf('source') < 0 || w.indexOf('destination') < 0) return null;
   if (w[0] !== 'num' && w[0] !== 'pkts' && w[0] !== 'target') return null;
@@ -60,7 +62,7 @@ const IPVS_WORDS = new Set(['vaddr', 'vport', 'vproto', 'vdir', 'vmethod', 'vpor
 
 function field(v: string, r: IptablesRule, f: NegatableField): string {
   if (v.charAt(0) === '!') {
-    r.negated.push(f);
+    addNegated(r, f);
     return v.slice(1);
   }
   return v;
@@ -68,11 +70,7 @@ function field(v: string, r: IptablesRule, f: NegatableField): string {
 
 /** Decodes the words after the destination column into matches and target options. */
 function decodeExtras(r: IptablesRule, x: string[]): void {
-  const match = (module: string): IptablesMatch => {
-    const m: IptablesMatch = { module, options: {} };
-    r.matches.push(m);
-    return m;
-  };
+  const match = (module: string): IptablesMatch => addMatch(r, module);
   let negate = false;
   for (let i = 0; i < x.length; i++) {
     const w = x[i]!;
@@ -91,14 +89,14 @@ function decodeExtras(r: IptablesRule, x: string[]): void {
         if (x[j]!.endsWith('*/') && (j > i || x[j]!.length >= 4)) break;
       }
       const text = parts.join(' ').replace(/^\/\*\s?/, '').replace(/\s?\*\/$/, '');
-      setOption(match('comment').options, 'comment', text);
+      setMatchOption(r, match('comment'), 'comment', text);
       i = j;
       continue;
     }
     if (w === 'MARK' && (x[i + 1] === 'set' || x[i + 1] === 'xset' || x[i + 1] === 'and' || x[i + 1] === 'or' || x[i + 1] === 'xor')) {
       const op = x[i + 1]!;
       const key = op === 'set' ? 'set-mark' : op === 'xset' ? 'set-xmark' : `${op}-mark`;
-      setOption(r.targetOptions, key, x[i + 2] ?? '');
+      setTargetOption(r, key, x[i + 2] ?? '');
       i += 2;
       continue;
     }
@@ -110,7 +108,7 @@ function decodeExtras(r: IptablesRule, x: string[]): void {
         v = x[i + 3] ?? '';
         i++;
       }
-      setOption(match('mark').options, k, v);
+      setMatchOption(r, match('mark'), k, v);
       i += 2;
       continue;
     }
@@ -124,9 +122,9 @@ function decodeExtras(r: IptablesRule, x: string[]): void {
           let v = nx.slice(colon + 1);
           const negated = v.charAt(0) === '!';
           if (negated) v = v.slice(1);
-          setOption(m.options, (negated ? '!' : '') + (key.charAt(0) === 'd' ? 'dport' : 'sport'), v);
+          setMatchOption(r, m, (negated ? '!' : '') + (key.charAt(0) === 'd' ? 'dport' : 'sport'), v);
         } else if (key === 'flags' || key === 'option' || nx.startsWith('option=')) {
-          setOption(m.options, key || 'option', nx.slice(colon + 1));
+          setMatchOption(r, m, key || 'option', nx.slice(colon + 1));
         } else break;
         i++;
       }
@@ -140,7 +138,7 @@ function decodeExtras(r: IptablesRule, x: string[]): void {
         v = x[i + 3] ?? '';
         i++;
       }
-      setOption(match('multiport').options, neg + x[i + 1]!, v);
+      setMatchOption(r, match('multiport'), neg + x[i + 1]!, v);
       i += 2;
       continue;
     }
@@ -150,7 +148,7 @@ function decodeExtras(r: IptablesRule, x: string[]): void {
       while (i + 1 < x.length) {
         const k = x[i + 1]!;
         if (k === 'limit-in' || k === 'limit-out') {
-          setOption(m.options, k, '');
+          setMatchOption(r, m, k, '');
           i++;
           continue;
         }
@@ -165,48 +163,48 @@ function decodeExtras(r: IptablesRule, x: string[]): void {
           neg = '!';
           v = v.slice(1);
         }
-        setOption(m.options, neg + k, v);
+        setMatchOption(r, m, neg + k, v);
         i += 2;
       }
       continue;
     }
     if (w === 'ctstate' || w === 'state') {
-      setOption(match(w === 'state' ? 'state' : 'conntrack').options, bang + w, x[i + 1] ?? '');
+      setMatchOption(r, match(w === 'state' ? 'state' : 'conntrack'), bang + w, x[i + 1] ?? '');
       i++;
       continue;
     }
     if (CONNTRACK_WORDS.has(w)) {
-      setOption(match('conntrack').options, bang + w, x[i + 1] ?? '');
+      setMatchOption(r, match('conntrack'), bang + w, x[i + 1] ?? '');
       i++;
       continue;
     }
     if (w === 'ipvs') {
       const m = match('ipvs');
-      setOption(m.options, bang + 'ipvs', '');
+      setMatchOption(r, m, bang + 'ipvs', '');
       while (i + 1 < x.length && IPVS_WORDS.has(x[i + 1]!)) {
-        setOption(m.options, x[i + 1]!, x[i + 2] ?? '');
+        setMatchOption(r, m, x[i + 1]!, x[i + 2] ?? '');
         i += 2;
       }
       continue;
     }
     if (w === 'icmptype' || w === 'icmpv6type') {
-      setOption(match(w === 'icmptype' ? 'icmp' : 'icmp6').options, bang + (w === 'icmptype' ? 'icmp-type' : 'icmpv6-type'), x[i + 1] ?? '');
+      setMatchOption(r, match(w === 'icmptype' ? 'icmp' : 'icmp6'), bang + (w === 'icmptype' ? 'icmp-type' : 'icmpv6-type'), x[i + 1] ?? '');
       i++;
       continue;
     }
     if (w === 'match-set') {
-      setOption(match('set').options, bang + 'match-set', `${x[i + 1] ?? ''} ${x[i + 2] ?? ''}`.trim());
+      setMatchOption(r, match('set'), bang + 'match-set', `${x[i + 1] ?? ''} ${x[i + 2] ?? ''}`.trim());
       i += 2;
       continue;
     }
     if (w.startsWith('to:')) {
       const v = w.slice(3);
       const key = r.target === 'SNAT' ? 'to-source' : r.target === 'DNAT' ? 'to-destination' : 'to';
-      setOption(r.targetOptions, key, v);
+      setTargetOption(r, key, v);
       continue;
     }
     if ((w === 'redir' || w === 'masq') && (x[i + 1] === 'ports' || x[i + 1] === 'ports:')) {
-      setOption(r.targetOptions, 'to-ports', x[i + 2] ?? '');
+      setTargetOption(r, 'to-ports', x[i + 2] ?? '');
       i += 2;
       continue;
     }
@@ -215,12 +213,12 @@ function decodeExtras(r: IptablesRule, x: string[]): void {
       continue;
     }
     if (w === 'reject-with') {
-      setOption(r.targetOptions, 'reject-with', x[i + 1] ?? '');
+      setTargetOption(r, 'reject-with', x[i + 1] ?? '');
       i++;
       continue;
     }
     if (w === 'random' || w === 'persistent' || w === 'random-fully') {
-      setOption(r.targetOptions, w, '');
+      setTargetOption(r, w, '');
     }
     // Other words (LOG prefixes, limits, ...) stay in the raw line.
   }
@@ -336,7 +334,6 @@ export class IptablesListBlock implements BlockParser {
     r.destination = normaliseAddress(field(dst, r, 'destination'));
     if (packets !== null && bytes !== null) r.counters = { packets, bytes };
     decodeExtras(r, w.slice(i));
-    deriveRule(r);
     return r;
   }
 
@@ -350,8 +347,9 @@ export class IptablesListBlock implements BlockParser {
 }
 
 /** Whether a line can begin an -L listing: a `Chain X (...)` line or the column header. */
-export function startsIptablesList(t: string): boolean {
+function startsIptablesList(t: string): boolean {
   if (t.startsWith('Chain ')) return parseChainHeader(t) !== null && t.indexOf('(') > 0;
+  if (t.startsWith('# Warning: iptables-legacy tables present')) return true;
   return parseColumnHeader(t) !== null;
 }
 

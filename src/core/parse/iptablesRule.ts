@@ -1,10 +1,29 @@
 /**
- * The rule model shared by the iptables-save and iptables -nvL parsers: an empty rule, the
- * derivation of convenience fields (dport, mark, addrtype, ...) from matches and target options,
+ * The rule model shared by the iptables-save and iptables -nvL parsers: an empty rule, setting
+ * match and target options (which also fills the convenience fields: dport, mark, addrType, ...),
  * and the guess of a table for rules pasted without a `*table` header or `-t` command.
  */
-import type { IptablesChain, IptablesMatch, IptablesRule, IptablesTable, MarkOp, TableSource } from './types';
-import { parseMark, parseMarkMask, singlePort } from './values';
+import type { IptablesChain, IptablesMatch, IptablesRule, IptablesTable, MarkOp, NegatableField, TableSource } from './types';
+import { markAt, singlePort } from './values';
+
+// Most rules negate nothing and many have no matches or target options: they share these frozen
+// empties (results are read-only data), which saves three allocations per rule on large dumps.
+const NO_NEGATED: readonly NegatableField[] = Object.freeze([]);
+const NO_MATCHES: readonly IptablesMatch[] = Object.freeze([]);
+const NO_OPTIONS: Readonly<Record<string, string>> = Object.freeze({});
+
+export function addNegated(r: IptablesRule, f: NegatableField): void {
+  if (r.negated === NO_NEGATED) r.negated = [f];
+  else (r.negated as NegatableField[]).push(f);
+}
+
+/** Appends a match (`-m module`) to the rule and returns it for its options. */
+export function addMatch(r: IptablesRule, module: string): IptablesMatch {
+  const m: IptablesMatch = { module, options: {} };
+  if (r.matches === NO_MATCHES) r.matches = [m];
+  else (r.matches as IptablesMatch[]).push(m);
+  return m;
+}
 
 export function emptyRule(chain: string, raw: string, line: number): IptablesRule {
   return {
@@ -22,15 +41,15 @@ export function emptyRule(chain: string, raw: string, line: number): IptablesRul
     dport: null,
     sportSpec: null,
     dportSpec: null,
-    negated: [],
-    matches: [],
+    negated: NO_NEGATED,
+    matches: NO_MATCHES,
     addrType: null,
     ctstate: null,
     ipvs: false,
     comment: null,
     target: null,
     goto: false,
-    targetOptions: {},
+    targetOptions: NO_OPTIONS,
     mark: null,
     markMask: null,
     markOp: null,
@@ -42,80 +61,90 @@ export function emptyRule(chain: string, raw: string, line: number): IptablesRul
 }
 
 /** Sets an option without letting a hostile key reach the prototype. */
-export function setOption(options: Record<string, string>, key: string, value: string): void {
+function setOption(options: Record<string, string>, key: string, value: string): void {
   if (key === '__proto__' || key.length === 0) return;
   options[key] = value;
 }
 
-const PORT_MODULES = new Set(['tcp', 'udp', 'sctp', 'udplite', 'dccp']);
-
-function opt(m: IptablesMatch, ...names: string[]): { value: string; negated: boolean } | null {
-  for (const n of names) {
-    if (Object.prototype.hasOwnProperty.call(m.options, n)) return { value: m.options[n]!, negated: false };
-    if (Object.prototype.hasOwnProperty.call(m.options, '!' + n)) return { value: m.options['!' + n]!, negated: true };
-  }
-  return null;
-}
-
-function targetOpt(r: IptablesRule, name: string): string | null {
-  return Object.prototype.hasOwnProperty.call(r.targetOptions, name) ? r.targetOptions[name]! : null;
-}
-
-/** Fills the convenience fields of a rule from its matches and target options. */
-export function deriveRule(r: IptablesRule): void {
-  for (const m of r.matches) {
-    if (PORT_MODULES.has(m.module) || m.module === 'multiport') {
-      const d = opt(m, 'dport', 'destination-port', 'dports', 'destination-ports', 'ports');
-      if (d !== null && r.dportSpec === null) {
-        r.dportSpec = d.value;
-        r.dport = singlePort(d.value);
-        if (d.negated) r.negated.push('dport');
-      }
-      const s = opt(m, 'sport', 'source-port', 'sports', 'source-ports');
-      if (s !== null && r.sportSpec === null) {
-        r.sportSpec = s.value;
-        r.sport = singlePort(s.value);
-        if (s.negated) r.negated.push('sport');
-      }
-    } else if (m.module === 'addrtype') {
-      const dst = opt(m, 'dst-type');
-      const src = opt(m, 'src-type');
-      r.addrType = {
-        dst: dst === null ? null : (dst.negated ? '!' : '') + dst.value,
-        src: src === null ? null : (src.negated ? '!' : '') + src.value,
-      };
-    } else if (m.module === 'conntrack' || m.module === 'state') {
-      const st = opt(m, 'ctstate', 'state');
-      if (st !== null && st.value.length > 0) r.ctstate = st.value.split(',');
-    } else if (m.module === 'ipvs') {
-      r.ipvs = true;
-    } else if (m.module === 'comment') {
-      const c = opt(m, 'comment');
-      if (c !== null) r.comment = c.value;
-    }
-  }
-  if (r.target === 'MARK') {
-    const ops: [string, MarkOp][] = [
-      ['set-xmark', 'xset'],
-      ['set-mark', 'set'],
-      ['and-mark', 'and'],
-      ['or-mark', 'or'],
-      ['xor-mark', 'xor'],
-    ];
-    for (const [name, op] of ops) {
-      const v = targetOpt(r, name);
-      if (v === null) continue;
-      r.markOp = op;
-      if (op === 'set' || op === 'xset') {
-        r.mark = parseMark(v);
-        r.markMask = parseMarkMask(v) ?? (r.mark === null ? null : 0xffffffff);
+/**
+ * Sets `--key value` of a match and fills the rule's convenience fields from it right away
+ * (dport, addrType, ctstate, ipvs, comment): one pass, no lookups afterwards. A negated option
+ * is keyed `!key`.
+ */
+export function setMatchOption(r: IptablesRule, m: IptablesMatch, key: string, value: string): void {
+  setOption(m.options, key, value);
+  const negated = key.charCodeAt(0) === 33;
+  const k = negated ? key.slice(1) : key;
+  switch (m.module) {
+    case 'tcp':
+    case 'udp':
+    case 'sctp':
+    case 'udplite':
+    case 'dccp':
+    case 'multiport':
+      if (k === 'dport' || k === 'dports' || k === 'destination-port' || k === 'destination-ports' || k === 'ports') {
+        if (r.dportSpec === null) {
+          r.dportSpec = value;
+          r.dport = singlePort(value);
+          if (negated) addNegated(r, 'dport');
+        }
+      } else if (k === 'sport' || k === 'sports' || k === 'source-port' || k === 'source-ports') {
+        if (r.sportSpec === null) {
+          r.sportSpec = value;
+          r.sport = singlePort(value);
+          if (negated) addNegated(r, 'sport');
+        }
       }
       break;
-    }
+    case 'addrtype':
+      if (k === 'dst-type' || k === 'src-type') {
+        if (r.addrType === null) r.addrType = { src: null, dst: null };
+        const v = negated ? '!' + value : value;
+        if (k === 'dst-type') r.addrType.dst = v;
+        else r.addrType.src = v;
+      }
+      break;
+    case 'conntrack':
+    case 'state':
+      if ((k === 'ctstate' || k === 'state') && value.length > 0) r.ctstate = value.split(',');
+      break;
+    case 'ipvs':
+      if (k === 'ipvs') r.ipvs = !negated;
+      break;
+    case 'comment':
+      if (k === 'comment') r.comment = value;
+      break;
   }
-  r.toDestination = targetOpt(r, 'to-destination');
-  r.toSource = targetOpt(r, 'to-source');
-  r.toPorts = targetOpt(r, 'to-ports');
+}
+
+/** Sets a target option (`--set-xmark`, `--to-destination`, ...) and the fields it decodes to.
+ *  The target must already be set (both dump formats print it before its options). */
+export function setTargetOption(r: IptablesRule, key: string, value: string): void {
+  if (r.targetOptions === NO_OPTIONS) r.targetOptions = {};
+  setOption(r.targetOptions as Record<string, string>, key, value);
+  switch (key) {
+    case 'to-destination':
+      r.toDestination = value;
+      return;
+    case 'to-source':
+      r.toSource = value;
+      return;
+    case 'to-ports':
+      r.toPorts = value;
+      return;
+  }
+  if (r.target !== 'MARK' || r.markOp !== null) return;
+  const op: MarkOp | null =
+    key === 'set-xmark' ? 'xset' : key === 'set-mark' ? 'set' : key === 'and-mark' ? 'and' : key === 'or-mark' ? 'or' : key === 'xor-mark' ? 'xor' : null;
+  if (op === null) return;
+  r.markOp = op;
+  if (op === 'set' || op === 'xset') {
+    const slash = value.indexOf('/');
+    const mark = markAt(value, 0, slash < 0 ? value.length : slash);
+    const mask = slash < 0 ? 0xffffffff : markAt(value, slash + 1, value.length);
+    r.mark = mark < 0 ? null : mark;
+    r.markMask = mark < 0 || mask < 0 ? null : mask;
+  }
 }
 
 const MANGLE_TARGETS = new Set(['MARK', 'CONNMARK', 'TOS', 'TTL', 'HL', 'DSCP', 'ECN', 'TPROXY', 'CLASSIFY', 'CHECKSUM']);
@@ -123,7 +152,7 @@ const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP']
 const RAW_TARGETS = new Set(['NOTRACK', 'CT']);
 
 /** The table a target can only (or in practice, for Docker) live in; null when it says nothing. */
-export function tableForTarget(target: string | null): string | null {
+function tableForTarget(target: string | null): string | null {
   if (target === null) return null;
   if (MANGLE_TARGETS.has(target)) return 'mangle';
   if (NAT_TARGETS.has(target)) return 'nat';
@@ -132,7 +161,7 @@ export function tableForTarget(target: string | null): string | null {
 }
 
 /** The table that a set of built-in chain names points at (a whole listed table shows them all). */
-export function tableForChains(chains: ReadonlySet<string>): string | null {
+function tableForChains(chains: ReadonlySet<string>): string | null {
   const pre = chains.has('PREROUTING');
   const post = chains.has('POSTROUTING');
   const fwd = chains.has('FORWARD');
@@ -160,26 +189,17 @@ export interface PendingSection {
  */
 export function resolveFragment(pending: PendingSection, known: { table: string; source: TableSource } | null): IptablesTable[] {
   const out: IptablesTable[] = [];
-  if (pending.rules.length === 0 && pending.chains.length === 0) return out;
-  const byName = new Map<string, { table: IptablesTable; chainNames: Set<string> }>();
-  const section = (name: string, source: TableSource): { table: IptablesTable; chainNames: Set<string> } => {
-    let s = byName.get(name);
-    if (s === undefined) {
-      s = { table: { name, source, chains: [], rules: [] }, chainNames: new Set() };
-      byName.set(name, s);
-      out.push(s.table);
-    }
-    return s;
-  };
+  const rules = pending.rules;
+  if (rules.length === 0 && pending.chains.length === 0) return out;
   let fallback: string;
-  let fallbackSource: TableSource;
+  let source: TableSource;
   if (known !== null) {
     fallback = known.table;
-    fallbackSource = known.source;
+    source = known.source;
   } else {
     const votes = new Map<string, number>();
     const builtins = new Set<string>();
-    for (const r of pending.rules) {
+    for (const r of rules) {
       const t = tableForTarget(r.target);
       if (t !== null) votes.set(t, (votes.get(t) ?? 0) + 1);
       if (BUILTIN_CHAINS.has(r.chain)) builtins.add(r.chain);
@@ -196,29 +216,54 @@ export function resolveFragment(pending: PendingSection, known: { table: string;
     fallback = tableForChains(builtins) ?? best ?? 'filter';
     // A listed table's built-in chains say more than one rule's target; votes come next.
     if (builtins.size < 2 && best !== null) fallback = best;
-    fallbackSource = 'inferred';
+    source = 'inferred';
   }
-  for (const c of pending.chains) {
-    const s = section(fallback, fallbackSource);
-    if (s.chainNames.has(c.name)) continue;
-    s.chainNames.add(c.name);
-    s.table.chains.push(c);
-  }
-  for (const r of pending.rules) {
-    let table = fallback;
-    const source = fallbackSource;
-    if (known === null) {
+  // The common case (one table for the whole fragment) reuses the pending array as is.
+  let simple = true;
+  if (known === null) {
+    for (const r of rules) {
       const own = tableForTarget(r.target);
-      if (own !== null) table = own;
-    }
-    r.table = table;
-    r.tableSource = source;
-    const s = section(table, source);
-    s.table.rules.push(r);
-    if (!s.chainNames.has(r.chain)) {
-      s.chainNames.add(r.chain);
-      s.table.chains.push({ name: r.chain, policy: null, counters: null, references: null });
+      if (own !== null && own !== fallback) {
+        simple = false;
+        break;
+      }
     }
   }
+  const main: IptablesTable = { name: fallback, source, chains: [], rules: simple ? rules : [] };
+  const mainChains = new Set<string>();
+  out.push(main);
+  for (const c of pending.chains) {
+    if (mainChains.has(c.name)) continue;
+    mainChains.add(c.name);
+    main.chains.push(c);
+  }
+  // Other tables only appear in headerless fragments whose rules name one by their target.
+  let others: Map<string, { table: IptablesTable; chainNames: Set<string> }> | null = null;
+  for (const r of rules) {
+    let table = main;
+    let chainNames = mainChains;
+    if (!simple) {
+      const own = tableForTarget(r.target);
+      if (own !== null && own !== fallback) {
+        if (others === null) others = new Map();
+        let o = others.get(own);
+        if (o === undefined) {
+          o = { table: { name: own, source, chains: [], rules: [] }, chainNames: new Set() };
+          others.set(own, o);
+          out.push(o.table);
+        }
+        table = o.table;
+        chainNames = o.chainNames;
+      }
+    }
+    r.table = table.name;
+    r.tableSource = source;
+    if (!simple) table.rules.push(r);
+    if (!chainNames.has(r.chain)) {
+      chainNames.add(r.chain);
+      table.chains.push({ name: r.chain, policy: null, counters: null, references: null });
+    }
+  }
+  if (main.rules.length === 0 && main.chains.length === 0) out.shift();
   return out;
 }

@@ -6,22 +6,44 @@
  * (MARK -> mangle, DNAT/SNAT -> nat), see resolveFragment.
  */
 import type { CommandHints } from './lines';
-import { deriveRule, emptyRule, resolveFragment, setOption, type PendingSection } from './iptablesRule';
+import { addMatch, addNegated, emptyRule, resolveFragment, setMatchOption, setTargetOption, type PendingSection } from './iptablesRule';
 import { scan, type BlockFactory, type BlockParser } from './scan';
-import { tokenize } from './tokens';
-import type { Counters, IptablesChain, IptablesMatch, IptablesParseResult, IptablesRule, IptablesTable, NegatableField, TableSource } from './types';
-import { normaliseAddress, normaliseProtocol, parseCount } from './values';
+import { internAt, Lexer, tokenize } from './tokens';
+import type { Counters, IptablesChain, IptablesMatch, IptablesParseResult, IptablesRule, IptablesTable, TableSource } from './types';
+import { countAt, decimalAt, normaliseAddress, normaliseProtocol } from './values';
 
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
-/** `[12:3456]` -> counters; null when not that form. */
-function bracketCounters(s: string): Counters | null {
-  if (s.length < 5 || s.charAt(0) !== '[' || s.charAt(s.length - 1) !== ']') return null;
-  const colon = s.indexOf(':');
-  if (colon < 0) return null;
-  const packets = parseCount(s.slice(1, colon));
-  const bytes = parseCount(s.slice(colon + 1, -1));
-  return packets === null || bytes === null ? null : { packets, bytes };
+// iptables-save -c prints [0:0] for most rules; they share one frozen record (read-only data).
+const ZERO: Counters = Object.freeze({ packets: 0, bytes: 0 });
+
+/** `[12:3456]` in s[a, b) -> counters; null when not that form. */
+function bracketCounters(s: string, a: number, b: number): Counters | null {
+  if (b - a < 5 || s.charCodeAt(a) !== 91 || s.charCodeAt(b - 1) !== 93) return null;
+  if (b - a === 5 && s.charCodeAt(a + 1) === 48 && s.charCodeAt(a + 2) === 58 && s.charCodeAt(a + 3) === 48) return ZERO;
+  const colon = s.indexOf(':', a);
+  if (colon < 0 || colon >= b) return null;
+  const packets = countAt(s, a + 1, colon);
+  const bytes = countAt(s, colon + 1, b - 1);
+  return packets < 0 || bytes < 0 ? null : { packets, bytes };
+}
+
+// Words that recur in every dump, shared instead of copied per rule (see internAt).
+const COMMON_NAMES = [
+  'INPUT', 'OUTPUT', 'PREROUTING', 'POSTROUTING', 'FORWARD', 'MARK', 'DNAT', 'SNAT', 'ACCEPT', 'DROP',
+  'RETURN', 'MASQUERADE', 'REDIRECT', 'REJECT', 'DOCKER', 'DOCKER-INGRESS', 'DOCKER-USER',
+  'DOCKER_OUTPUT', 'DOCKER_POSTROUTING', 'DOCKER-FORWARD', 'DOCKER-CT', 'DOCKER-BRIDGE',
+];
+const COMMON_KEYS = [
+  'dport', 'sport', 'set-xmark', 'set-mark', 'to-destination', 'to-source', 'to-ports', 'ctstate', 'state',
+  'dst-type', 'src-type', 'ipvs', 'comment', 'match-set', 'and-mark', 'or-mark', 'xor-mark', 'icmp-type',
+  'mark', 'dports', 'sports', 'vaddr', 'vport', 'vdir', 'vmethod', 'reject-with', 'random', 'persistent',
+];
+const COMMON_MODULES = ['tcp', 'udp', 'sctp', 'ipvs', 'addrtype', 'conntrack', 'state', 'comment', 'multiport', 'mark', 'set', 'icmp'];
+
+/** `-A`, `-I`, `-P`, `-N` by their letter; '' for anything else. */
+function shortOp(c: number): string {
+  return c === 65 ? 'A' : c === 73 ? 'I' : c === 80 ? 'P' : c === 78 ? 'N' : '';
 }
 
 const APPEND = new Set(['-A', '--append', '-I', '--insert']);
@@ -37,98 +59,124 @@ function isRuleHead(tokens: string[]): boolean {
   return POLICY.has(op) && tokens[2] !== undefined && /^[A-Z]+$/.test(tokens[2]);
 }
 
-function takeValue(tokens: string[], i: number): string {
-  const v = tokens[i];
-  return v === undefined ? '' : v;
+/** Address word -> rule address: /32 dropped, any-address null (no copy for the common cases). */
+function addressAt(lx: Lexer): string | null {
+  const s = lx.s;
+  const a = lx.ts;
+  const b = lx.te;
+  if (lx.is('0.0.0.0/0') || lx.is('::/0')) return null;
+  if (b - a > 3 && s.startsWith('/32', b - 3)) {
+    const colon = s.indexOf(':', a);
+    if (colon < 0 || colon >= b) return s.slice(a, b - 3);
+  }
+  return normaliseAddress(lx.text());
 }
 
-/** Decodes the options after `-A CHAIN` into the rule. */
-function readRuleOptions(r: IptablesRule, tokens: string[], start: number): void {
+/** Which short option a long one spells (`--destination` is `-d`), by its third character first
+ *  so that most words cost one comparison; 0 when it is none of these. */
+function longFlag(lx: Lexer): number {
+  switch (lx.s.charCodeAt(lx.ts + 2)) {
+    case 115 /* s */:
+      return lx.is('--source') || lx.is('--src') ? 115 : lx.is('--set-counters') ? 99 : 0;
+    case 100 /* d */:
+      return lx.is('--destination') || lx.is('--dst') ? 100 : 0;
+    case 112 /* p */:
+      return lx.is('--protocol') ? 112 : 0;
+    case 105 /* i */:
+      return lx.is('--in-interface') ? 105 : 0;
+    case 111 /* o */:
+      return lx.is('--out-interface') ? 111 : 0;
+    case 109 /* m */:
+      return lx.is('--match') ? 109 : 0;
+    case 106 /* j */:
+      return lx.is('--jump') ? 106 : 0;
+    case 103 /* g */:
+      return lx.is('--goto') ? 103 : 0;
+    default:
+      return 0;
+  }
+}
+
+/** Decodes the options after `-A CHAIN` into the rule; lx stands on the chain word. */
+function readRuleOptions(r: IptablesRule, lx: Lexer): void {
   let negate = false;
   let match: IptablesMatch | null = null;
   let inTarget = false;
-  const neg = (f: NegatableField): void => {
-    if (negate) r.negated.push(f);
-  };
-  for (let i = start; i < tokens.length; i++) {
-    const w = tokens[i]!;
-    if (w === '!') {
+  const s = lx.s;
+  while (lx.next()) {
+    const len = lx.te - lx.ts;
+    const c0 = lx.first();
+    if (c0 === 33 /* ! */ && len === 1) {
       negate = true;
       continue;
     }
-    switch (w) {
-      case '-s':
-      case '--source':
-      case '--src':
-        r.source = normaliseAddress(takeValue(tokens, ++i));
-        neg('source');
+    let flag = 0;
+    let long = false;
+    if (c0 === 45 /* - */ && len >= 2) {
+      const c1 = s.charCodeAt(lx.ts + 1);
+      if (len === 2) flag = c1;
+      else if (c1 === 45) {
+        flag = longFlag(lx);
+        long = flag === 0;
+      }
+    }
+    switch (flag) {
+      case 115 /* -s */:
+        if (lx.next()) r.source = addressAt(lx);
+        if (negate) addNegated(r, 'source');
         break;
-      case '-d':
-      case '--destination':
-      case '--dst':
-        r.destination = normaliseAddress(takeValue(tokens, ++i));
-        neg('destination');
+      case 100 /* -d */:
+        if (lx.next()) r.destination = addressAt(lx);
+        if (negate) addNegated(r, 'destination');
         break;
-      case '-p':
-      case '--protocol':
-        r.protocol = normaliseProtocol(takeValue(tokens, ++i));
-        neg('protocol');
+      case 112 /* -p */:
+        if (lx.next()) r.protocol = normaliseProtocol(internAt(s, lx.ts, lx.te, COMMON_MODULES));
+        if (negate) addNegated(r, 'protocol');
         break;
-      case '-i':
-      case '--in-interface':
-        r.inInterface = takeValue(tokens, ++i);
-        neg('inInterface');
+      case 105 /* -i */:
+        if (lx.next()) r.inInterface = lx.text();
+        if (negate) addNegated(r, 'inInterface');
         break;
-      case '-o':
-      case '--out-interface':
-        r.outInterface = takeValue(tokens, ++i);
-        neg('outInterface');
+      case 111 /* -o */:
+        if (lx.next()) r.outInterface = lx.text();
+        if (negate) addNegated(r, 'outInterface');
         break;
-      case '-m':
-      case '--match':
-        match = { module: takeValue(tokens, ++i), options: {} };
-        r.matches.push(match);
+      case 109 /* -m */:
+        match = addMatch(r, lx.next() ? internAt(s, lx.ts, lx.te, COMMON_MODULES) : '');
         inTarget = false;
         break;
-      case '-j':
-      case '--jump':
-      case '-g':
-      case '--goto':
-        r.target = takeValue(tokens, ++i) || null;
-        r.goto = w === '-g' || w === '--goto';
+      case 106 /* -j */:
+      case 103 /* -g */:
+        r.goto = flag === 103;
+        r.target = lx.next() ? internAt(s, lx.ts, lx.te, COMMON_NAMES) : null;
         inTarget = true;
         match = null;
         break;
-      case '-c':
-      case '--set-counters': {
-        const packets = parseCount(takeValue(tokens, i + 1));
-        const bytes = parseCount(takeValue(tokens, i + 2));
-        if (packets !== null && bytes !== null) r.counters = { packets, bytes };
-        i += 2;
+      case 99 /* -c */: {
+        const p = lx.next() ? countAt(s, lx.ts, lx.te) : -1;
+        const b = lx.next() ? countAt(s, lx.ts, lx.te) : -1;
+        if (p >= 0 && b >= 0) r.counters = { packets: p, bytes: b };
         break;
       }
-      default:
-        if (w.startsWith('--') && w.length > 2) {
-          const values: string[] = [];
-          while (i + 1 < tokens.length) {
-            const nx = tokens[i + 1]!;
-            if (nx === '!' || (nx.startsWith('-') && nx.length > 1 && !/^-\d/.test(nx))) break;
-            values.push(nx);
-            i++;
-          }
-          const key = (negate ? '!' : '') + w.slice(2);
-          if (inTarget) setOption(r.targetOptions, key, values.join(' '));
-          else {
-            if (match === null) {
-              // `-p tcp --dport 80` without `-m tcp`: iptables loads the protocol match implicitly.
-              match = { module: r.protocol ?? 'unknown', options: {} };
-              r.matches.push(match);
-            }
-            setOption(match.options, key, values.join(' '));
-          }
+      default: {
+        // Anything but a `--option` here is a stray word; the raw line keeps it.
+        if (!long) break;
+        const name = internAt(s, lx.ts + 2, lx.te, COMMON_KEYS);
+        // The value is every following word up to the next option (`--match-set name dst`).
+        let value = '';
+        let first = true;
+        while (!lx.peekOption() && lx.next()) {
+          value = first ? lx.text() : value + ' ' + lx.text();
+          first = false;
         }
-        // Anything else is a stray word; the raw line keeps it.
-        break;
+        const key = negate ? '!' + name : name;
+        if (inTarget) setTargetOption(r, key, value);
+        else {
+          // `-p tcp --dport 80` without `-m tcp`: iptables loads the protocol match implicitly.
+          if (match === null) match = addMatch(r, r.protocol ?? 'unknown');
+          setMatchOption(r, match, key, value);
+        }
+      }
     }
     negate = false;
   }
@@ -141,6 +189,7 @@ export class IptablesSaveBlock implements BlockParser {
   private readonly hinted: { table: string; source: TableSource } | null;
   private known: { table: string; source: TableSource } | null;
   private pending: PendingSection = { rules: [], chains: [] };
+  private readonly lx = new Lexer();
 
   constructor(hintTable: string | null) {
     this.hinted = hintTable === null ? null : { table: hintTable, source: 'command' };
@@ -175,51 +224,64 @@ export class IptablesSaveBlock implements BlockParser {
       const tokens = tokenize(t);
       const name = tokens[0]!.slice(1);
       if (name.length === 0 || tokens.length < 2 || tokens.length > 3) return false;
-      const counters = tokens[2] === undefined ? null : bracketCounters(tokens[2]);
-      if (tokens[2] !== undefined && counters === null) return false;
+      const ct = tokens[2];
+      const counters = ct === undefined ? null : bracketCounters(ct, 0, ct.length);
+      if (ct !== undefined && counters === null) return false;
       this.addChain({ name, policy: tokens[1] === '-' ? null : tokens[1]!, counters, references: null });
       return true;
     }
     let counters: Counters | null = null;
-    let body = t;
+    let from = 0;
     if (c0 === '[') {
       const close = t.indexOf(']');
       if (close < 0) return false;
-      counters = bracketCounters(t.slice(0, close + 1));
+      counters = bracketCounters(t, 0, close + 1);
       if (counters === null) return false;
-      body = t.slice(close + 1).trim();
+      from = close + 1;
     }
-    if (body.charAt(0) !== '-') return false;
-    const tokens = tokenize(body);
-    if (!isRuleHead(tokens)) return false;
-    const op = tokens[0]!;
-    const chain = tokens[1]!;
-    if (NEW_CHAIN.has(op)) {
+    const lx = this.lx;
+    lx.reset(t, from, t.length);
+    if (!lx.next() || lx.first() !== 45) return false;
+    const op = lx.te - lx.ts === 2 ? shortOp(t.charCodeAt(lx.ts + 1)) : lx.is('--append') ? 'A' : lx.is('--insert') ? 'I' : lx.is('--policy') ? 'P' : lx.is('--new-chain') ? 'N' : '';
+    // The chain never starts with '-': that is how `-A -f 259` (ipvsadm -S) is told apart.
+    if (op === '' || !lx.next() || lx.first() === 45) return false;
+    const chain = internAt(t, lx.ts, lx.te, COMMON_NAMES);
+    if (op === 'N') {
       this.addChain({ name: chain, policy: null, counters: null, references: null });
       return true;
     }
-    if (POLICY.has(op)) {
+    if (op === 'P') {
+      if (!lx.next() || !/^[A-Z]+$/.test(lx.text())) return false;
+      const policy = lx.text();
       let pc: Counters | null = null;
-      if (tokens[3] === '-c') {
-        const p = parseCount(takeValue(tokens, 4));
-        const b = parseCount(takeValue(tokens, 5));
-        if (p !== null && b !== null) pc = { packets: p, bytes: b };
+      if (lx.next() && lx.is('-c')) {
+        const p = lx.next() ? countAt(t, lx.ts, lx.te) : -1;
+        const b = lx.next() ? countAt(t, lx.ts, lx.te) : -1;
+        if (p >= 0 && b >= 0) pc = { packets: p, bytes: b };
       }
-      this.addChain({ name: chain, policy: tokens[2]!, counters: pc, references: null });
+      this.addChain({ name: chain, policy, counters: pc, references: null });
       return true;
     }
+    if (op === 'I') {
+      // `-I CHAIN [rulenum]`: skip the number when there is one.
+      const save = lx.pos;
+      if (!(lx.next() && decimalAt(t, lx.ts, lx.te) >= 0)) lx.pos = save;
+    }
     const r = emptyRule(chain, t, lineNo);
-    let start = 2;
-    if ((op === '-I' || op === '--insert') && tokens[2] !== undefined && /^\d+$/.test(tokens[2])) start = 3;
-    readRuleOptions(r, tokens, start);
+    readRuleOptions(r, lx);
     if (counters !== null) r.counters = counters;
-    deriveRule(r);
     this.pending.rules.push(r);
     return true;
   }
 
   blank(): void {
-    // iptables-save has no blank lines; a pasted one changes nothing.
+    // iptables-save prints no blank lines. In a pasted headerless fragment, a blank line or prose
+    // separates pieces that may come from different tables: guess each piece's table on its own.
+    if (this.known === null) this.flush();
+  }
+
+  interrupted(): void {
+    if (this.known === null) this.flush();
   }
 
   finish(): void {
@@ -228,7 +290,7 @@ export class IptablesSaveBlock implements BlockParser {
 }
 
 /** Whether a line can begin an iptables-save / -S block. */
-export function startsIptablesSave(t: string): boolean {
+function startsIptablesSave(t: string): boolean {
   const c0 = t.charAt(0);
   if (c0 === '*') return TABLE_NAME.test(t.slice(1));
   if (c0 === ':') return /^:[^\s:]+ [A-Z-]+( \[\d+:\d+\])?$/.test(t);
@@ -236,8 +298,8 @@ export function startsIptablesSave(t: string): boolean {
   if (t === 'COMMIT') return true;
   if (c0 === '[') {
     const close = t.indexOf(']');
-    if (close < 0 || bracketCounters(t.slice(0, close + 1)) === null) return false;
-    return isRuleHead(tokenize(t.slice(close + 1)));
+    if (close < 0 || bracketCounters(t, 0, close + 1) === null) return false;
+    return isRuleHead(tokenize(t.slice(close + 1, close + 200)));
   }
   if (c0 !== '-') return false;
   return isRuleHead(tokenize(t.slice(0, 200)));

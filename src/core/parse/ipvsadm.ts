@@ -13,16 +13,18 @@
  * leading `  `); rows are split on whitespace and read by position within the row.
  */
 import type { CommandHints } from './lines';
-import { words } from './lines';
-import { decodeProcAddress, decodeTextAddress, isProcHexAddress, type DecodedAddress } from './ipvsAddress';
+import { fieldsInto } from './lines';
+import { decodeProcAddressAt, decodeTextAddressAt, isProcHexAddressAt, type DecodedAddress } from './ipvsAddress';
+import { internAt } from './tokens';
 import { scan, type BlockFactory, type BlockParser } from './scan';
 import type { IpvsBackend, IpvsForward, IpvsParseResult, IpvsProtocol, IpvsService, IpvsStats } from './types';
-import { isHexDigits, parseCount, parseDecimal } from './values';
+import { countAt, decimalAt, isHexDigits } from './values';
 
 type ListMode = 'list' | 'stats' | 'rate' | 'thresholds' | 'persistent' | 'tuninfo';
 
 const FORWARDS = new Set<string>(['Masq', 'Route', 'Tunnel', 'Local']);
-const SERVICE_PROTOCOLS = new Set<string>(['FWM', 'TCP', 'UDP', 'SCTP']);
+const SERVICE_PROTOCOL_LIST = ['FWM', 'TCP', 'UDP', 'SCTP'];
+const SERVICE_PROTOCOLS = new Set<string>(SERVICE_PROTOCOL_LIST);
 const SCHEDULER = /^[a-z][a-z0-9_-]{0,15}$/;
 
 export interface IpvsListOptions {
@@ -30,66 +32,79 @@ export interface IpvsListOptions {
   hex: boolean | null;
 }
 
-function stats(kind: 'stats' | 'rate', n: (number | null)[]): IpvsStats {
-  return { kind, conns: n[0] ?? null, inPackets: n[1] ?? null, outPackets: n[2] ?? null, inBytes: n[3] ?? null, outBytes: n[4] ?? null };
-}
+const FORWARD_NAMES: readonly IpvsForward[] = ['Masq', 'Route', 'Tunnel', 'Local'];
 
-function counts(ws: string[]): (number | null)[] {
-  return ws.map((w) => parseCount(w));
-}
-
-/** Parser state for one ipvsadm -L (or /proc/net/ip_vs) block. */
+/** Parser state for one ipvsadm -L (or /proc/net/ip_vs) block. Rows are read as field ranges
+ *  (fieldsInto) and only the values kept are copied: listings of thousands of backends are the
+ *  common large input. */
 export class IpvsListBlock implements BlockParser {
   readonly services: IpvsService[] = [];
   private current: IpvsService | null = null;
   private mode: ListMode = 'list';
   private hexSeen: boolean;
   private readonly hex: boolean | null;
+  private readonly f = new Int32Array(24);
 
   constructor(opts: IpvsListOptions) {
     this.hex = opts.hex;
     this.hexSeen = opts.hex === true;
   }
 
-  private decode(tok: string): DecodedAddress | null {
-    if (this.hex === true || (this.hex === null && (isProcHexAddress(tok) || (this.hexSeen && tok.charAt(0) === '[')))) {
-      const d = decodeProcAddress(tok);
+  private decode(t: string, a: number, b: number): DecodedAddress | null {
+    if (this.hex === true || (this.hex === null && (isProcHexAddressAt(t, a, b) || (this.hexSeen && t.charCodeAt(a) === 91)))) {
+      const d = decodeProcAddressAt(t, a, b);
       if (d !== null) this.hexSeen = true;
-      return d ?? (this.hex === true ? null : decodeTextAddress(tok, true));
+      return d ?? (this.hex === true ? null : decodeTextAddressAt(t, a, b, true));
     }
-    return decodeTextAddress(tok, true);
+    return decodeTextAddressAt(t, a, b, true);
   }
 
   feed(t: string, lineNo: number): boolean {
-    if (t.startsWith('IP Virtual Server version')) return true;
-    if (t.startsWith('Prot LocalAddress:Port')) {
+    const c0 = t.charCodeAt(0);
+    if (c0 === 73 /* I */ && t.startsWith('IP Virtual Server version')) return true;
+    if (c0 === 80 /* P */ && t.startsWith('Prot LocalAddress:Port')) {
       this.mode = t.indexOf('Conns') >= 0 ? 'stats' : t.indexOf('CPS') >= 0 ? 'rate' : 'list';
       return true;
     }
-    if (t.startsWith('->')) {
-      const rest = t.slice(2).trim();
-      if (rest.startsWith('RemoteAddress:Port')) {
-        if (rest.indexOf('Uthreshold') >= 0) this.mode = 'thresholds';
-        else if (rest.indexOf('PersistConn') >= 0) this.mode = 'persistent';
-        else if (rest.indexOf('TunnelInfo') >= 0) this.mode = 'tuninfo';
+    const n = fieldsInto(t, this.f);
+    if (c0 === 45 /* - */ && t.charCodeAt(1) === 62 /* > */) {
+      if (t.startsWith('RemoteAddress:Port', this.f[2])) {
+        if (t.indexOf('Uthreshold') >= 0) this.mode = 'thresholds';
+        else if (t.indexOf('PersistConn') >= 0) this.mode = 'persistent';
+        else if (t.indexOf('TunnelInfo') >= 0) this.mode = 'tuninfo';
         return true;
       }
-      if (this.current === null) return false;
-      const b = this.parseBackend(words(rest));
+      if (this.current === null || this.f[1] !== 2) return false;
+      const b = this.parseBackend(t, n);
       if (b === null) return false;
       this.current.backends.push(b);
       return true;
     }
-    const s = this.parseService(words(t), lineNo);
+    const s = this.parseService(t, n, lineNo);
     if (s === null) return false;
     this.services.push(s);
     this.current = s;
     return true;
   }
 
-  private parseService(w: string[], lineNo: number): IpvsService | null {
-    const proto = w[0];
-    if (proto === undefined || !SERVICE_PROTOCOLS.has(proto) || w.length < 3) return null;
+  /** Reads fields [from, n) as 5 counters into a stats record; null if any is not a counter. */
+  private stats(t: string, from: number, n: number, kind: 'stats' | 'rate'): IpvsStats | null {
+    if (n - from !== 5) return null;
+    const f = this.f;
+    const v: number[] = [];
+    for (let k = from; k < n; k++) {
+      const x = countAt(t, f[2 * k]!, f[2 * k + 1]!);
+      if (x < 0) return null;
+      v.push(x);
+    }
+    return { kind, conns: v[0]!, inPackets: v[1]!, outPackets: v[2]!, inBytes: v[3]!, outBytes: v[4]! };
+  }
+
+  private parseService(t: string, n: number, lineNo: number): IpvsService | null {
+    const f = this.f;
+    if (n < 3 || n >= f.length >> 1) return null;
+    const proto = internAt(t, f[0]!, f[1]!, SERVICE_PROTOCOL_LIST);
+    if (!SERVICE_PROTOCOLS.has(proto)) return null;
     const s: IpvsService = {
       protocol: proto as IpvsProtocol,
       fwmark: null,
@@ -105,44 +120,48 @@ export class IpvsListBlock implements BlockParser {
       line: lineNo,
     };
     let i = 2;
+    const a1 = f[2]!;
+    const b1 = f[3]!;
     if (proto === 'FWM') {
-      const m = w[1]!;
       // ipvsadm prints the mark in decimal, /proc in 8 zero-padded hex digits.
-      const hex = this.hex ?? (m.length === 8 && m.charAt(0) === '0' && isHexDigits(m));
-      const v = hex ? (isHexDigits(m) && m.length <= 8 ? parseInt(m, 16) : null) : parseDecimal(m);
-      if (v === null || v > 0xffffffff) return null;
+      const word = t.slice(a1, b1);
+      const hex = this.hex ?? (word.length === 8 && word.charCodeAt(0) === 48 && isHexDigits(word));
+      // /proc always prints eight digits: anything else is not /proc's (parseProcIpVs on -Ln text).
+      const v = hex ? (word.length === 8 && isHexDigits(word) ? parseInt(word, 16) : -1) : decimalAt(t, a1, b1);
+      if (v < 0 || v > 0xffffffff) return null;
       if (hex) this.hexSeen = true;
       s.fwmark = v;
-      if (w[2] === 'IPv6') {
+      if (t.startsWith('IPv6', f[4]!) && f[5]! - f[4]! === 4) {
         s.ipv6 = true;
         i = 3;
       }
     } else {
-      const d = this.decode(w[1]!);
+      const d = this.decode(t, a1, b1);
       if (d === null) return null;
       s.address = d.address;
       s.host = d.host;
       s.port = d.port;
       s.truncated = d.truncated;
-      s.ipv6 = w[1]!.charAt(0) === '[' || (d.address !== null && d.address.indexOf(':') >= 0);
+      s.ipv6 = t.charCodeAt(a1) === 91 || (d.address !== null && d.address.indexOf(':') >= 0);
     }
-    const rest = w.slice(i);
-    if (rest.length === 0) return null;
-    if (this.mode === 'stats' || this.mode === 'rate' || (rest.length === 5 && parseCount(rest[0]!) !== null)) {
-      const n = counts(rest);
-      if (n.length !== 5 || n.some((x) => x === null)) return null;
-      s.stats = stats(this.mode === 'rate' ? 'rate' : 'stats', n);
-      return s;
+    if (i >= n) return null;
+    const ra = f[2 * i]!;
+    const rb = f[2 * i + 1]!;
+    if (this.mode === 'stats' || this.mode === 'rate' || (n - i === 5 && countAt(t, ra, rb) >= 0)) {
+      s.stats = this.stats(t, i, n, this.mode === 'rate' ? 'rate' : 'stats');
+      return s.stats === null ? null : s;
     }
-    if (!SCHEDULER.test(rest[0]!)) return null;
-    s.scheduler = rest[0]!;
-    s.flags = rest.slice(1).join(' ');
+    const sched = t.slice(ra, rb);
+    if (!SCHEDULER.test(sched)) return null;
+    s.scheduler = sched;
+    s.flags = i + 1 < n ? t.slice(f[2 * i + 2]!).trim() : '';
     return s;
   }
 
-  private parseBackend(w: string[]): IpvsBackend | null {
-    if (w.length < 2) return null;
-    const d = this.decode(w[0]!);
+  private parseBackend(t: string, n: number): IpvsBackend | null {
+    const f = this.f;
+    if (n < 3 || n >= f.length >> 1) return null;
+    const d = this.decode(t, f[2]!, f[3]!);
     if (d === null) return null;
     const b: IpvsBackend = {
       address: d.address,
@@ -156,38 +175,51 @@ export class IpvsListBlock implements BlockParser {
       stats: null,
     };
     if (this.mode === 'stats' || this.mode === 'rate') {
-      const n = counts(w.slice(1));
-      if (n.length !== 5 || n.some((x) => x === null)) return null;
-      b.stats = stats(this.mode, n);
-      return b;
+      b.stats = this.stats(t, 2, n, this.mode);
+      return b.stats === null ? null : b;
     }
-    let j = 1;
-    const fw = w[1]!;
+    let j = 2;
+    const fa = f[4]!;
+    const fb = f[5]!;
+    const fw = internAt(t, fa, fb, FORWARD_NAMES);
     if (FORWARDS.has(fw)) {
       b.forward = fw as IpvsForward;
-      j = 2;
+      j = 3;
     } else if (/^[A-Z][A-Za-z]+$/.test(fw)) {
-      j = 2; // a forwarding method this model does not name (FullNat in forks)
+      j = 3; // a forwarding method this model does not name (FullNat in forks)
     }
-    if (this.mode === 'tuninfo' && j === 2) j = 3;
-    const n = counts(w.slice(j));
-    if (n.some((x) => x === null)) return null;
-    if (n.length === 3) {
-      b.weight = n[0]!;
-      b.activeConnections = n[1]!;
-      b.inactiveConnections = n[2]!;
-    } else if (n.length === 4) {
+    if (this.mode === 'tuninfo' && j === 3) j = 4;
+    const count = n - j;
+    if (count < 3 || count > 5) return null;
+    // Up to five numbers after the forward column; which ones mean what depends on the count.
+    let x0 = 0;
+    let x1 = 0;
+    let x2 = 0;
+    let x3 = 0;
+    let x4 = 0;
+    for (let k = 0; k < count; k++) {
+      const v = countAt(t, f[2 * (j + k)]!, f[2 * (j + k) + 1]!);
+      if (v < 0) return null;
+      if (k === 0) x0 = v;
+      else if (k === 1) x1 = v;
+      else if (k === 2) x2 = v;
+      else if (k === 3) x3 = v;
+      else x4 = v;
+    }
+    if (count === 3) {
+      b.weight = x0;
+      b.activeConnections = x1;
+      b.inactiveConnections = x2;
+    } else if (count === 4) {
       // --thresholds without a forward column: Uthreshold Lthreshold; --persistent-conn: Weight PersistConn.
-      if (!(j === 1 && this.mode === 'thresholds')) b.weight = n[0]!;
-      b.activeConnections = n[2]!;
-      b.inactiveConnections = n[3]!;
-    } else if (n.length === 5) {
-      // Weight Uthreshold Lthreshold ActiveConn InActConn.
-      b.weight = n[0]!;
-      b.activeConnections = n[3]!;
-      b.inactiveConnections = n[4]!;
+      if (!(j === 2 && this.mode === 'thresholds')) b.weight = x0;
+      b.activeConnections = x2;
+      b.inactiveConnections = x3;
     } else {
-      return null;
+      // Weight Uthreshold Lthreshold ActiveConn InActConn.
+      b.weight = x0;
+      b.activeConnections = x3;
+      b.inactiveConnections = x4;
     }
     return b;
   }
@@ -202,7 +234,7 @@ export class IpvsListBlock implements BlockParser {
 }
 
 /** Whether a line can begin an ipvsadm -L / /proc/net/ip_vs block. */
-export function startsIpvsList(t: string): boolean {
+function startsIpvsList(t: string): boolean {
   if (t.startsWith('IP Virtual Server version') || t.startsWith('Prot LocalAddress:Port')) return true;
   if (t.startsWith('->')) return t.slice(2).trim().startsWith('RemoteAddress:Port');
   const sp = t.indexOf(' ');

@@ -186,7 +186,7 @@ export class IpvsSaveBlock implements BlockParser {
 }
 
 /** Whether a line can begin an ipvsadm -S block (`-A -f 259 ...`, `-a -t 10.0.0.9:80 ...`). */
-export function startsIpvsSave(t: string): boolean {
+function startsIpvsSave(t: string): boolean {
   const c0 = t.charAt(0);
   if (c0 !== '-') return false;
   return readLine(tokenize(t.slice(0, 300))) !== null;

@@ -16,20 +16,52 @@ export function splitLines(text: string): string[] {
 // Spaces that pasting from web pages and CJK editors leaves in command lines (U+3000 after a
 // prompt is in a real sample), and invisible marks (BOM, zero-width space).
 const ODD_SPACES = /[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]/g;
+const HAS_ODD_SPACE = /[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]/;
 
 /** Trimmed line with odd spaces made plain and markdown quote marks (`> `) removed. */
 export function cleanLine(line: string): string {
-  let t = line.replace(ODD_SPACES, ' ').trim();
-  // Markdown blockquote of pasted output ('> -A INPUT ...'); '->' (ipvsadm) starts with '-'.
-  while (t.length > 0 && t.charCodeAt(0) === 62 /* > */ && (t.length === 1 || t.charAt(1) === ' ' || t.charAt(1) === '>')) {
-    t = t.slice(1).trimStart();
+  // A (non-global, native) test is much cheaper than replace on the many lines without any.
+  const t = (HAS_ODD_SPACE.test(line) ? line.replace(ODD_SPACES, ' ') : line).trim();
+  if (t.charCodeAt(0) !== 62 /* > */) return t;
+  // Markdown blockquote of pasted output ('> -A INPUT ...', '> > FWM 259 rr'); the ipvsadm
+  // arrow '->' starts with '-' and is not touched.
+  let i = 0;
+  while (i < t.length) {
+    const c = t.charCodeAt(i);
+    if (c === 62 && (i + 1 === t.length || t.charCodeAt(i + 1) === 32 || t.charCodeAt(i + 1) === 62)) i++;
+    else if (c === 32 && i > 0) i++;
+    else break;
   }
-  return t;
+  return t.slice(i);
 }
 
 /** Splits on runs of spaces and tabs. The input is already trimmed. */
 export function words(t: string): string[] {
   return t.length === 0 ? [] : t.split(/[ \t]+/);
+}
+
+/**
+ * Finds the whitespace-separated fields of t without copying them: field k is
+ * t.slice(buf[2k], buf[2k+1]). Returns the field count, at most buf.length / 2 (the rest of a
+ * longer line is ignored; callers size buf for the columns they read).
+ */
+export function fieldsInto(t: string, buf: Int32Array): number {
+  const max = buf.length >> 1;
+  const n = t.length;
+  let k = 0;
+  let i = 0;
+  while (i < n && k < max) {
+    let c = t.charCodeAt(i);
+    while (c === 32 || c === 9) {
+      if (++i >= n) return k;
+      c = t.charCodeAt(i);
+    }
+    buf[2 * k] = i;
+    while (i < n && (c = t.charCodeAt(i)) !== 32 && c !== 9) i++;
+    buf[2 * k + 1] = i;
+    k++;
+  }
+  return k;
 }
 
 /** Commands whose output, prompt or not, marks the end of the previous output. */
@@ -59,8 +91,16 @@ export type LineKind =
   | { kind: 'elision' }
   /** A prompt with nothing after it (`#`, `~ #`, `user@host:~$`). */
   | { kind: 'prompt' }
-  | { kind: 'command'; argv: string[]; strong: boolean; hashPrompt: boolean }
-  | { kind: 'text'; text: string };
+  | { kind: 'command'; argv: string[] }
+  /** Anything else: possibly data (the scanner asks the parsers). */
+  | { kind: 'text' };
+
+// Shared results for the argument-free kinds: classify runs once per line, so no allocation.
+const BLANK: LineKind = Object.freeze({ kind: 'blank' });
+const MARKUP: LineKind = Object.freeze({ kind: 'markup' });
+const ELISION: LineKind = Object.freeze({ kind: 'elision' });
+const PROMPT: LineKind = Object.freeze({ kind: 'prompt' });
+const TEXT: LineKind = Object.freeze({ kind: 'text' });
 
 function isMarkup(t: string): boolean {
   const c = t.charCodeAt(0);
@@ -72,33 +112,39 @@ function isMarkup(t: string): boolean {
 }
 
 function isElision(t: string): boolean {
-  if (t === '...' || t === '\u2026' || t === '....' || t === '[...]' || t === '[snip]') return true;
-  return t.startsWith('[...') && t.endsWith(']') && t.length < 40;
+  const c = t.charCodeAt(0);
+  if (c === 46 /* . */) return t === '...' || t === '....';
+  if (c === 0x2026) return t === '\u2026';
+  if (c === 91 /* [ */) return t === '[...]' || t === '[snip]' || (t.startsWith('[...') && t.endsWith(']') && t.length < 40);
+  return false;
 }
-
-const PROMPT_CHARS = '#$%>]';
 
 /**
  * If t starts with a shell prompt (`# `, `$ `, `root@host:~# `, `[root@docker0 ~]# `,
- * `~ # `, `user@mac dir % `, `[root@docker0 ~] `), returns what follows it; otherwise null.
- * A prompt is short, ends with one of # $ % > ] and a space, and has at most two spaces in it.
+ * `~ # `, `user@mac dir % `, `[root@docker0 ~] `), returns the index where the command after it
+ * starts (t.length when nothing follows); otherwise -1. A prompt is short, ends with one of
+ * # $ % > ] followed by a space (or the end), and has at most two spaces in it.
  */
-function afterPrompt(t: string): { rest: string; hash: boolean } | null {
+function promptEnd(t: string): number {
   const limit = Math.min(t.length, 160);
   let spaces = 0;
   for (let i = 0; i < limit; i++) {
-    const ch = t.charAt(i);
-    if (ch === ' ' || ch === '\t') {
-      spaces++;
-      if (spaces > 2) return null;
+    const c = t.charCodeAt(i);
+    if (c === 32 || c === 9) {
+      if (++spaces > 2) return -1;
       continue;
     }
-    if (PROMPT_CHARS.indexOf(ch) < 0) continue;
-    if (i + 1 === t.length) return { rest: '', hash: ch === '#' };
-    const next = t.charAt(i + 1);
-    if (next === ' ' || next === '\t') return { rest: t.slice(i + 2).trim(), hash: ch === '#' };
+    // # $ % > ]
+    if (c !== 35 && c !== 36 && c !== 37 && c !== 62 && c !== 93) continue;
+    if (i + 1 === t.length) return t.length;
+    const n = t.charCodeAt(i + 1);
+    if (n === 32 || n === 9) {
+      let j = i + 2;
+      while (j < t.length && (t.charCodeAt(j) === 32 || t.charCodeAt(j) === 9)) j++;
+      return j;
+    }
   }
-  return null;
+  return -1;
 }
 
 /** A prompt alone: '#', '$', '~ #', 'root@host:~#', 'vagrant@swarm-manager:~$', '[root@h ~]#'. */
@@ -111,45 +157,71 @@ function isBarePrompt(t: string): boolean {
   return /^(\[[^\]\s]*(\s[^\]\s]*)?\]|[\w.-]+@[\w.-]+(:\S*)?|[\w.-]+@[\w.-]+ [\w.~/-]+)$/.test(body);
 }
 
+const ENV_ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+function baseName(w: string): string {
+  return w.slice(w.lastIndexOf('/') + 1);
+}
+
+/** Whether the first word of s (from index `from`) could start a command; cheap, no split. */
+function mayBeCommand(s: string, from: number): boolean {
+  // Commands start with a letter, '_', '/' or '.' (./x, /usr/sbin/x; '_' | 32 is 127); data rows
+  // start with '-', digits, '['...
+  const c = s.charCodeAt(from) | 32;
+  if (!((c >= 97 && c <= 122) || c === 47 || c === 46 || c === 127)) return false;
+  let end = from;
+  while (end < s.length && s.charCodeAt(end) !== 32 && s.charCodeAt(end) !== 9) end++;
+  const w = s.slice(from, end);
+  return PREFIX_WORDS.has(w) || COMMANDS.has(baseName(w)) || ENV_ASSIGNMENT.test(w);
+}
+
 function commandWord(argv: string[]): string | null {
   for (let i = 0; i < argv.length && i < 4; i++) {
     const w = argv[i]!;
-    if (PREFIX_WORDS.has(w) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue;
-    const base = w.slice(w.lastIndexOf('/') + 1);
+    if (PREFIX_WORDS.has(w) || ENV_ASSIGNMENT.test(w)) continue;
+    const base = baseName(w);
     return COMMANDS.has(base) ? base : null;
   }
   return null;
 }
 
+function command(rest: string, hash: boolean, inSaveDump: boolean): LineKind | null {
+  const argv = words(rest);
+  const cmd = commandWord(argv);
+  if (cmd === null) return null;
+  let strong = STRONG_COMMANDS.has(cmd);
+  for (let i = 0; !strong && i < argv.length; i++) strong = STRONG_COMMANDS.has(argv[i]!);
+  if (inSaveDump && hash && !strong) return null;
+  return { kind: 'command', argv };
+}
+
 /** Classifies one cleaned (trimmed) line. `inSaveDump` makes `# word` lines comments unless the
  *  word is a strong command (inside iptables-save, `# ...` is a comment). */
 export function classify(t: string, inSaveDump = false): LineKind {
-  if (t.length === 0) return { kind: 'blank' };
-  if (isMarkup(t)) return { kind: 'markup' };
-  if (isElision(t)) return { kind: 'elision' };
-  const p = afterPrompt(t);
-  if (p !== null) {
-    if (p.rest.length === 0) {
-      if (isBarePrompt(t)) return { kind: 'prompt' };
-    } else {
-      const argv = words(p.rest);
-      const cmd = commandWord(argv);
-      if (cmd !== null) {
-        const strong = STRONG_COMMANDS.has(cmd) || argv.some((w) => STRONG_COMMANDS.has(w));
-        if (!(inSaveDump && p.hash && !strong)) return { kind: 'command', argv, strong, hashPrompt: p.hash };
-      }
+  if (t.length === 0) return BLANK;
+  if (isMarkup(t)) return MARKUP;
+  if (isElision(t)) return ELISION;
+  const end = promptEnd(t);
+  if (end >= 0) {
+    if (end === t.length) {
+      if (isBarePrompt(t)) return PROMPT;
+    } else if (mayBeCommand(t, end)) {
+      // The prompt character sits just before the spaces that end at `end`.
+      let k = end - 1;
+      while (k > 0 && (t.charCodeAt(k) === 32 || t.charCodeAt(k) === 9)) k--;
+      const c = command(t.slice(end), t.charCodeAt(k) === 35, inSaveDump);
+      if (c !== null) return c;
     }
   } else if (isBarePrompt(t)) {
-    return { kind: 'prompt' };
+    return PROMPT;
   }
   // A command typed without a prompt (common in markdown: "iptables -nvL -t nat" in a fence).
   const c0 = t.charCodeAt(0);
-  if (c0 >= 97 && c0 <= 122) {
-    const argv = words(t);
-    const cmd = commandWord(argv);
-    if (cmd !== null) return { kind: 'command', argv, strong: STRONG_COMMANDS.has(cmd), hashPrompt: false };
+  if (c0 >= 97 && c0 <= 122 && mayBeCommand(t, 0)) {
+    const c = command(t, false, false);
+    if (c !== null) return c;
   }
-  return { kind: 'text', text: t };
+  return TEXT;
 }
 
 /** What a command line tells about the output that follows it. */

@@ -19,6 +19,8 @@ export interface BlockParser {
   blank(): void;
   /** The block ended (another format, a command, a fence, or the end of the text). */
   finish(): void;
+  /** A line inside the block that no format understood (prose between pasted pieces). */
+  interrupted?(): void;
   /** True while the line would be read as a comment by this block (iptables-save `#`). */
   readonly commentsHash?: boolean;
 }
@@ -34,6 +36,14 @@ export interface ScannedBlock<P extends BlockParser = BlockParser> extends DumpB
   parser: P;
 }
 
+/** For tests: the safety nets below swallow exceptions (a bug costs a line, never the parse);
+ *  a test can set onError to see them and assert there are none. */
+export const scanHooks: { onError: ((e: unknown) => void) | null } = { onError: null };
+
+function report(e: unknown): void {
+  if (scanHooks.onError !== null) scanHooks.onError(e);
+}
+
 export interface ScanResult {
   blocks: ScannedBlock[];
   skippedLines: number;
@@ -44,7 +54,7 @@ export interface ScanResult {
  * skippedLines; prompts, commands, fences, rst directives, elisions and blank lines are not.
  * A parser that throws on a line (a bug) costs that line, never the whole parse.
  */
-export function scan(text: string, factories: readonly BlockFactory[]): ScanResult {
+export function scan(text: string, factories: readonly BlockFactory[], onSkip?: (lineNo: number, line: string) => void): ScanResult {
   const lines = splitLines(typeof text === 'string' ? text : '');
   const blocks: ScannedBlock[] = [];
   let skipped = 0;
@@ -55,8 +65,9 @@ export function scan(text: string, factories: readonly BlockFactory[]): ScanResu
     if (current === null) return;
     try {
       current.parser.finish();
-    } catch {
+    } catch (e) {
       // A finishing bug must not lose the other blocks.
+      report(e);
     }
     current = null;
   };
@@ -68,13 +79,18 @@ export function scan(text: string, factories: readonly BlockFactory[]): ScanResu
     try {
       t = cleanLine(lines[i]!);
       kind = classify(t, current !== null && current.parser.commentsHash === true);
-    } catch {
+    } catch (e) {
+      report(e);
       skipped++;
       continue;
     }
     switch (kind.kind) {
       case 'blank':
-        if (current !== null) current.parser.blank();
+        try {
+          if (current !== null) current.parser.blank();
+        } catch (e) {
+          report(e); // as for feed
+        }
         continue;
       case 'elision':
         continue;
@@ -84,7 +100,12 @@ export function scan(text: string, factories: readonly BlockFactory[]): ScanResu
         continue;
       case 'command':
         close();
-        hints = commandHints(kind.argv);
+        try {
+          hints = commandHints(kind.argv);
+        } catch (e) {
+          report(e);
+          hints = NO_HINTS;
+        }
         continue;
       case 'text':
         break;
@@ -106,10 +127,20 @@ export function scan(text: string, factories: readonly BlockFactory[]): ScanResu
           break;
         }
       }
-    } catch {
+    } catch (e) {
+      report(e);
       taken = false;
     }
-    if (!taken) skipped++;
+    if (!taken) {
+      skipped++;
+      const cur = current as ScannedBlock | null;
+      try {
+        if (cur !== null && cur.parser.interrupted !== undefined) cur.parser.interrupted();
+      } catch (e) {
+        report(e); // as for feed: a bug costs the line, not the parse
+      }
+      if (onSkip !== undefined) onSkip(lineNo, t);
+    }
   }
   close();
   return { blocks, skippedLines: skipped };

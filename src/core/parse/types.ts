@@ -5,8 +5,8 @@
 
 /** Packet and byte counters, as `[pkts:bytes]` in iptables-save or the pkts/bytes columns of -nvL. */
 export interface Counters {
-  packets: number;
-  bytes: number;
+  readonly packets: number;
+  readonly bytes: number;
 }
 
 /** How the table of a rule is known: its `*table` header, a `-t x` on the command that printed
@@ -27,7 +27,8 @@ export interface IptablesMatch {
 export type MarkOp = 'set' | 'xset' | 'and' | 'or' | 'xor';
 
 /** One iptables rule, the same shape whether it came from iptables-save / iptables -S or from
- *  iptables -nvL. Addresses are shown without /32 (or /128); `0.0.0.0/0` and `anywhere` are null. */
+ *  iptables -nvL. Addresses are shown without /32 (or /128); `0.0.0.0/0` and `anywhere` are null.
+ *  Read-only data: empty collections and zero counters may be shared (frozen) between rules. */
 export interface IptablesRule {
   table: string;
   tableSource: TableSource;
@@ -48,8 +49,8 @@ export interface IptablesRule {
   /** The port text as written (`8080`, `1000:2000`, `80,443`), null when absent. */
   sportSpec: string | null;
   dportSpec: string | null;
-  negated: NegatableField[];
-  matches: IptablesMatch[];
+  negated: readonly NegatableField[];
+  matches: readonly IptablesMatch[];
   /** `-m addrtype --dst-type LOCAL` / `ADDRTYPE match dst-type LOCAL`. */
   addrType: { src: string | null; dst: string | null } | null;
   /** `-m conntrack --ctstate` or `-m state --state` (engines 25+ write the former). */
@@ -62,7 +63,7 @@ export interface IptablesRule {
   /** `-g CHAIN` instead of `-j CHAIN`. */
   goto: boolean;
   /** Target options as written, without the leading `--` (`set-xmark`, `to-destination`, ...). */
-  targetOptions: Record<string, string>;
+  targetOptions: Readonly<Record<string, string>>;
   /** Decimal mark written by a MARK target with --set-mark / --set-xmark (`MARK set|xset` in -nvL). */
   mark: number | null;
   /** The mask of an xset; 0xffffffff for a plain set. */

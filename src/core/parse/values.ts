@@ -15,7 +15,7 @@ function isHexCode(c: number): boolean {
 }
 
 /** True when s is a non-empty run of ASCII digits. */
-export function isDigits(s: string): boolean {
+function isDigits(s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) if (!isDigitCode(s.charCodeAt(i))) return false;
   return true;
@@ -28,13 +28,33 @@ export function isHexDigits(s: string): boolean {
   return true;
 }
 
-/** Decimal integer or null; at most 15 digits so the result stays exact. */
-export function parseDecimal(s: string): number | null {
-  if (!isDigits(s) || s.length > 15) return null;
-  return Number(s);
+/** Decimal integer in s[a, b), or -1; at most 15 digits so the result stays exact. No slicing:
+ *  these range parsers run for every number of every row of large dumps. */
+export function decimalAt(s: string, a: number, b: number): number {
+  if (b <= a || b - a > 15) return -1;
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v;
 }
 
-const SUFFIX: Record<string, number> = { K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15 };
+/** Decimal integer or null; at most 15 digits so the result stays exact. */
+export function parseDecimal(s: string): number | null {
+  const v = decimalAt(s, 0, s.length);
+  return v < 0 ? null : v;
+}
+
+/** A counter in s[a, b) (`5654`, `475K`), or -1. See parseCount. */
+export function countAt(s: string, a: number, b: number): number {
+  if (b <= a || b - a > 20) return -1;
+  const last = s.charCodeAt(b - 1) & ~32; // upper-case
+  const mul = last === 75 ? 1e3 : last === 77 ? 1e6 : last === 71 ? 1e9 : last === 84 ? 1e12 : last === 80 ? 1e15 : 1;
+  const v = decimalAt(s, a, mul === 1 ? b : b - 1);
+  return v < 0 ? -1 : v * mul;
+}
 
 /**
  * A counter as iptables -nvL and ipvsadm --stats print it: `5654`, `475K`, `1282K`, `3M`.
@@ -42,15 +62,34 @@ const SUFFIX: Record<string, number> = { K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e1
  */
 export function parseCount(s: string): number | null {
   if (typeof s !== 'string') return null;
-  const t = s.trim();
-  if (t.length === 0 || t.length > 20) return null;
-  const last = t.charAt(t.length - 1).toUpperCase();
-  const mul = SUFFIX[last];
-  if (mul !== undefined) {
-    const n = parseDecimal(t.slice(0, -1));
-    return n === null ? null : n * mul;
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  const v = countAt(s, a, b);
+  return v < 0 ? null : v;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 32;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/** A mark (`0x103` or `259`) in s[a, b), or -1 when not a 32-bit mark. */
+export function markAt(s: string, a: number, b: number): number {
+  if (b - a > 2 && s.charCodeAt(a) === 48 && (s.charCodeAt(a + 1) | 32) === 120) {
+    let v = 0;
+    if (b - a - 2 > 16) return -1;
+    for (let i = a + 2; i < b; i++) {
+      const h = hexValue(s.charCodeAt(i));
+      if (h < 0) return -1;
+      v = v * 16 + h;
+    }
+    return v <= MAX_MARK ? v : -1;
   }
-  return parseDecimal(t);
+  const v = decimalAt(s, a, b);
+  return v <= MAX_MARK ? v : -1;
 }
 
 /**
@@ -59,23 +98,13 @@ export function parseCount(s: string): number | null {
  */
 export function parseMark(s: string): number | null {
   if (typeof s !== 'string') return null;
-  let t = s.trim();
-  const slash = t.indexOf('/');
-  if (slash >= 0) t = t.slice(0, slash);
-  let n: number | null;
-  if (t.length > 2 && t.charAt(0) === '0' && (t.charAt(1) === 'x' || t.charAt(1) === 'X')) {
-    const h = t.slice(2);
-    n = isHexDigits(h) && h.length <= 16 ? parseInt(h, 16) : null;
-  } else {
-    n = parseDecimal(t);
-  }
-  return n !== null && n <= MAX_MARK ? n : null;
-}
-
-/** The mask part of `0x103/0xffffffff`, or null when there is none or it is not a number. */
-export function parseMarkMask(s: string): number | null {
-  const slash = s.indexOf('/');
-  return slash < 0 ? null : parseMark(s.slice(slash + 1));
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  const slash = s.indexOf('/', a);
+  const v = markAt(s, a, slash >= 0 && slash < b ? slash : b);
+  return v < 0 ? null : v;
 }
 
 /** 259 -> '0x103' (lowercase, as iptables prints it); null for anything that is not a 32-bit mark. */
@@ -84,13 +113,30 @@ export function markToHex(n: number): string | null {
   return '0x' + n.toString(16);
 }
 
-export function isIPv4(s: string): boolean {
-  const parts = s.split('.');
-  if (parts.length !== 4) return false;
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3 || !isDigits(p) || Number(p) > 255) return false;
+/** Whether s[a, b) is a dotted-quad IPv4 address. */
+export function isIPv4At(s: string, a: number, b: number): boolean {
+  const n = b - a;
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = a; i <= b; i++) {
+    const c = i === b ? 46 : s.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || value > 255) return false;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3) return false;
+      value = value * 10 + (c - 48);
+    } else return false;
   }
-  return true;
+  return parts === 4;
+}
+
+export function isIPv4(s: string): boolean {
+  return isIPv4At(s, 0, s.length);
 }
 
 export function isIPv6(s: string): boolean {
@@ -111,17 +157,6 @@ export function isIPv6(s: string): boolean {
     count++;
   }
   return dbl >= 0 ? count < 8 : count === 8;
-}
-
-export function isIP(s: string): boolean {
-  return isIPv4(s) || isIPv6(s);
-}
-
-/** '0A000009' (network order, as /proc/net/ip_vs prints it) -> '10.0.0.9'. */
-export function hexToIPv4(h: string): string | null {
-  if (h.length !== 8 || !isHexDigits(h)) return null;
-  const n = parseInt(h, 16);
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 /** Full 8-group IPv6 ('2001:0db8:0000:...:0001', as /proc prints it) -> compressed lowercase. */

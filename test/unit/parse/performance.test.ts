@@ -1,0 +1,87 @@
+/**
+ * Time properties: every parser is linear (doubling the input at most ~2.2x the time, median of
+ * several runs, retried to ride out a busy machine), including on hostile single-line inputs.
+ * The absolute budget for a large dump is in budget.test.ts (its own process, a clean heap).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fixture } from '../../fixtures';
+import {
+  explainDump,
+  parseDnsAnswers,
+  parseIptablesList,
+  parseIptablesSave,
+  parseIpvsadm,
+  parseIpvsadmSave,
+  parseProcIpVs,
+} from '../../../src/core/parse';
+import { settledMedian, time } from './helpers';
+
+type Gen = (k: number) => string;
+
+const repeat = (text: string): Gen => (k) => Array.from({ length: k }, () => text).join('\n');
+
+/** Smallest power-of-two k whose input takes at least `ms` to parse, warm (so timer noise is
+ *  small next to the measurement). */
+function calibrate(parse: (t: string) => unknown, gen: Gen, ms: number): number {
+  let k = 8;
+  for (; k < 1 << 24; k *= 2) {
+    const text = gen(k);
+    parse(text);
+    if (time(() => parse(text)) >= ms) break;
+  }
+  return k;
+}
+
+/**
+ * Doubling ratio at two scales (k -> 2k and 2k -> 4k), best of up to four attempts. A step in the
+ * garbage collector's heap sizing can make one doubling look superlinear on a shared machine;
+ * a really superlinear parser (quadratic: ratio ~4) shows it at every scale. So: the better of
+ * the two ratios must be <= 2.2, and k -> 4k must stay far from quadratic's 16 (<= 6).
+ */
+function doublingRatio(parse: (t: string) => unknown, gen: Gen): { ratio: number; quad: number; detail: string } {
+  const k = calibrate(parse, gen, 3);
+  const texts = [gen(k), gen(2 * k), gen(4 * k)];
+  let best = Infinity;
+  let quad = Infinity;
+  let detail = '';
+  for (let attempt = 0; attempt < 4 && (best > 2.2 || quad > 6); attempt++) {
+    const ts = texts.map((x) => settledMedian(() => parse(x)).median);
+    const r = Math.min(ts[1]! / ts[0]!, ts[2]! / ts[1]!);
+    if (r < best) {
+      best = r;
+      detail = texts.map((x, i) => `${x.length} chars: ${ts[i]!.toFixed(2)} ms`).join(', ');
+    }
+    quad = Math.min(quad, ts[2]! / ts[0]!);
+  }
+  return { ratio: best, quad, detail };
+}
+
+const CASES: [string, (t: string) => unknown, Gen][] = [
+  ['parseIptablesSave', parseIptablesSave, repeat(fixture('parse/lb-sandbox-iptables-save-counters.txt'))],
+  ['parseIptablesList', parseIptablesList, repeat(fixture('parse/host-nat-nvL-docker-ingress.txt'))],
+  ['parseIpvsadm', parseIpvsadm, repeat(fixture('parse/ipvsadm-Ln-mixed.txt'))],
+  ['parseIpvsadmSave', parseIpvsadmSave, repeat(fixture('parse/ipvsadm-S-n.txt'))],
+  ['parseProcIpVs', parseProcIpVs, repeat(fixture('parse/proc-net-ip_vs.txt'))],
+  ['parseDnsAnswers', parseDnsAnswers, repeat(fixture('parse/dig-full.txt') + fixture('parse/nslookup-alpine.txt'))],
+  ['explainDump', explainDump, repeat(fixture('parse/bug-report-mixed.md'))],
+  // Hostile shapes: one endless line of option words, quotes, prompts, brackets; endless blank lines.
+  ['explainDump (one line of options)', explainDump, (k) => '-A X -m y --z "q '.repeat(k)],
+  ['explainDump (quotes)', explainDump, (k) => '"'.repeat(8 * k)],
+  ['explainDump (prompts)', explainDump, (k) => 'a@b:~# '.repeat(k)],
+  ['explainDump (brackets)', explainDump, (k) => '[0:'.repeat(4 * k)],
+  ['explainDump (blank lines)', explainDump, (k) => '\n'.repeat(8 * k)],
+  ['parseIptablesSave (one line of options)', parseIptablesSave, (k) => `-A X${' -m y --z w'.repeat(k)}`],
+  ['parseIptablesList (one wide row)', parseIptablesList, (k) => `Chain X (policy ACCEPT)\n0 0 A all -- * * 1.1.1.1 2.2.2.2 tcp dpt:1 /*${' x'.repeat(k)} */${' y'.repeat(k)}`],
+  ['parseIpvsadm (one wide row)', parseIpvsadm, (k) => `FWM  1 rr\n  -> 1.1.1.1:0 Masq${' 1'.repeat(k)}`],
+  ['parseDnsAnswers (Name/Address pairs)', parseDnsAnswers, (k) => 'Name: x\nAddress: 1.2.3.4\n'.repeat(k)],
+];
+
+for (const [name, parse, gen] of CASES) {
+  test(`${name} is linear: doubling the input at most ~2.2x the time`, (t) => {
+    const { ratio, quad, detail } = doublingRatio(parse, gen);
+    const what = `${name}: doubling ratio ${ratio.toFixed(2)}, x4 ratio ${quad.toFixed(2)} (${detail})`;
+    t.diagnostic(what);
+    assert.ok(ratio <= 2.2 && quad <= 6, what);
+  });
+}

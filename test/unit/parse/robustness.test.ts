@@ -1,0 +1,199 @@
+/**
+ * Property tests: whatever the text, every parser returns a result (never throws, never hangs),
+ * and the result keeps its invariants. Inputs: random code units, soups of the tokens the
+ * formats are made of (to reach deep into the parsers), and mutations of every fixture (lines
+ * deleted, duplicated, shuffled, truncated, columns swapped, characters flipped). Seeded, so a
+ * failure reproduces.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fixture, repoRoot } from '../../fixtures';
+import {
+  analyseDump,
+  flattenRules,
+  markToHex,
+  parseCount,
+  parseDnsAnswers,
+  parseIptablesList,
+  parseIptablesSave,
+  parseIpvsadm,
+  parseIpvsadmSave,
+  parseMark,
+  parseProcIpVs,
+} from '../../../src/core/parse';
+import { scanHooks } from '../../../src/core/parse/scan';
+import { int, pick, prng } from './helpers';
+
+// The scanner's safety nets must never be needed: record anything they catch and fail on it.
+const caught: unknown[] = [];
+scanHooks.onError = (e) => caught.push(e);
+
+const FIXTURES = fs
+  .readdirSync(path.join(repoRoot, 'test', 'fixtures', 'parse'))
+  .filter((f) => !f.endsWith('.json'))
+  .sort()
+  .map((f) => fixture(`parse/${f}`));
+
+function lineCount(text: string): number {
+  return text.length === 0 ? 0 : text.split(/\r\n|\r|\n/).length;
+}
+
+/** Runs every parser on text and checks the invariants of what they return. */
+function checkAll(text: string): void {
+  const lines = lineCount(text);
+  const skipped = (n: number, what: string): void => {
+    assert.ok(Number.isInteger(n) && n >= 0 && n <= lines, `${what}: skippedLines ${n} of ${lines}`);
+  };
+  for (const parse of [parseIptablesSave, parseIptablesList]) {
+    const r = parse(text);
+    skipped(r.skippedLines, parse.name);
+    for (const rule of flattenRules(r)) {
+      assert.ok(rule.line >= 1 && rule.line <= lines, `${parse.name}: line ${rule.line}`);
+      if (rule.mark !== null) assert.ok(Number.isInteger(rule.mark) && rule.mark >= 0 && rule.mark <= 0xffffffff);
+      assert.equal(typeof rule.table, 'string');
+      assert.ok(rule.table.length > 0);
+    }
+  }
+  for (const parse of [parseIpvsadm, parseIpvsadmSave, parseProcIpVs]) {
+    const r = parse(text);
+    skipped(r.skippedLines, parse.name);
+    for (const s of r.services) {
+      assert.ok(['FWM', 'TCP', 'UDP', 'SCTP'].includes(s.protocol));
+      assert.equal(s.protocol === 'FWM', s.fwmark !== null);
+      for (const b of s.backends) assert.ok(b.forward === null || ['Masq', 'Route', 'Tunnel', 'Local'].includes(b.forward));
+    }
+  }
+  const dns = parseDnsAnswers(text);
+  skipped(dns.skippedLines, 'parseDnsAnswers');
+  const a = analyseDump(text);
+  skipped(a.explain.skippedLines, 'explain');
+  for (const m of a.explain.marks) assert.equal(m.hex, markToHex(m.mark));
+  for (const v of a.explain.vips) assert.ok(a.explain.marks.some((m) => m.mark === v.mark && m.destination === v.destination));
+  for (const b of a.blocks) assert.ok(b.startLine >= 1 && b.startLine <= b.endLine && b.endLine <= lines);
+  // Plain data: serialisable, no cycles.
+  JSON.parse(JSON.stringify(a));
+  assert.deepEqual(caught, [], 'a parser threw (caught by the scanner)');
+}
+
+test('random code units (controls, quotes, surrogates, CR/LF) never break a parser', () => {
+  const rand = prng(0x5eed1);
+  const alphabet = ' \t\n\r"\'#$%>[]:!-/*.0123456789abcdefxABCDEFX\u3000\u00a0\ud800\udfff\u2026\ufeff\u0000';
+  for (let i = 0; i < 300; i++) {
+    const len = int(rand, 1500);
+    let s = '';
+    for (let j = 0; j < len; j++) s += rand() < 0.7 ? alphabet.charAt(int(rand, alphabet.length)) : String.fromCharCode(int(rand, 0x10000));
+    checkAll(s);
+  }
+});
+
+test('soups of the formats\' own tokens never break a parser', () => {
+  const rand = prng(0xc0ffee);
+  const vocab = [
+    '*nat', '*mangle', 'COMMIT', ':INPUT', 'ACCEPT', '-', '[0:0]', '[12:3', '-A', '-I', '-P', '-N', 'INPUT', 'OUTPUT', 'PREROUTING',
+    '-d', '-s', '-p', 'tcp', '-m', '--dport', '80', '!', '-j', '-g', 'MARK', '--set-xmark', '0x103/0xffffffff', '--set-mark',
+    '0x', 'DNAT', '--to-destination', '"a b', '"', '\\"', '#', '-c', 'Chain', '(policy', 'DROP', '0', 'packets,', 'bytes)',
+    '(2', 'references)', 'pkts', 'bytes', 'target', 'prot', 'opt', 'in', 'out', 'source', 'destination', 'num', '--', '*',
+    '0.0.0.0/0', '10.0.0.9', '!10.0.0.0/8', 'set', 'xset', 'tcp', 'dpt:8080', 'dpts:1:2', 'to:1.2.3.4:5', 'redir', 'ports',
+    'ADDRTYPE', 'match', 'dst-type', 'ipvs', 'ctstate', '/*', '*/', 'IP', 'Virtual', 'Server', 'version', 'Prot',
+    'LocalAddress:Port', '->', 'RemoteAddress:Port', 'FWM', '259', '00000103', 'TCP', 'UDP', 'SCTP', '0A000009:0050',
+    '[fd00::1]:80', '[', 'rr', 'Masq', 'Route', 'Tunnel', 'Local', '1', '475K', '3M', 'host.name.that.is.long.enough.x', ':http',
+    '-a', '-f', '-t', '-u', '-r', '-w', ';', ';;', '<<>>', 'DiG', '->>HEADER<<-', 'status:', 'NXDOMAIN,', 'ANSWER', 'SECTION:',
+    'IN', 'A', 'PTR', '600', 'Server:', 'Address:', 'Address', '1:', 'Name:', 'Non-authoritative', 'answer:', '**', "can't",
+    'find', 'nslookup:', "resolve", "'(null)'", 'name', '=', '$', 'root@h:~#', 'iptables', 'ipvsadm', '-nvL', '-S', 'dig',
+    '+short', '```', '...', '.. code-block::', '\u3000',
+  ];
+  for (let i = 0; i < 400; i++) {
+    const lines: string[] = [];
+    const n = int(rand, 40);
+    for (let l = 0; l < n; l++) {
+      const words: string[] = [];
+      const w = int(rand, 14);
+      for (let k = 0; k < w; k++) words.push(pick(rand, vocab));
+      lines.push((rand() < 0.2 ? '    ' : '') + words.join(rand() < 0.8 ? ' ' : '\t'));
+    }
+    checkAll(lines.join('\n'));
+  }
+});
+
+function mutate(text: string, rand: () => number): string {
+  const lines = text.split('\n');
+  const ops = 1 + int(rand, 4);
+  for (let o = 0; o < ops && lines.length > 0; o++) {
+    const i = int(rand, lines.length);
+    switch (int(rand, 7)) {
+      case 0: // delete a line
+        lines.splice(i, 1);
+        break;
+      case 1: // duplicate a line
+        lines.splice(i, 0, lines[i]!);
+        break;
+      case 2: {
+        // truncate a line
+        const l = lines[i]!;
+        lines[i] = l.slice(0, int(rand, l.length + 1));
+        break;
+      }
+      case 3: {
+        // swap two columns
+        const w = lines[i]!.split(/(\s+)/);
+        const cols = w.map((_, k) => k).filter((k) => k % 2 === 0);
+        if (cols.length >= 2) {
+          const a = pick(rand, cols);
+          const b = pick(rand, cols);
+          [w[a], w[b]] = [w[b]!, w[a]!];
+        }
+        lines[i] = w.join('');
+        break;
+      }
+      case 4: {
+        // flip a character
+        const l = lines[i]!;
+        const at = int(rand, l.length + 1);
+        lines[i] = l.slice(0, at) + String.fromCharCode(int(rand, 128)) + l.slice(at + 1);
+        break;
+      }
+      case 5: {
+        // swap two lines
+        const j = int(rand, lines.length);
+        [lines[i], lines[j]] = [lines[j]!, lines[i]!];
+        break;
+      }
+      default:
+        // cut the text short
+        lines.length = i;
+    }
+  }
+  return lines.join(rand() < 0.1 ? '\r\n' : '\n');
+}
+
+test('mutated fixtures (deleted, duplicated, swapped, truncated lines and columns) never break a parser', () => {
+  const rand = prng(0xbad5eed);
+  assert.ok(FIXTURES.length >= 15);
+  for (const f of FIXTURES) {
+    checkAll(f);
+    for (let i = 0; i < 60; i++) checkAll(mutate(f, rand));
+  }
+  // Every fixture glued to every other one (in pairs), as a long paste would.
+  for (let i = 0; i < 40; i++) checkAll(`${pick(rand, FIXTURES)}\n${pick(rand, FIXTURES)}`);
+});
+
+test('value helpers are total', () => {
+  const rand = prng(7);
+  for (let i = 0; i < 2000; i++) {
+    let s = '';
+    for (let j = int(rand, 24); j > 0; j--) s += String.fromCharCode(int(rand, 0x7f));
+    const m = parseMark(s);
+    assert.ok(m === null || (Number.isInteger(m) && m >= 0 && m <= 0xffffffff));
+    const c = parseCount(s);
+    assert.ok(c === null || (Number.isFinite(c) && c >= 0));
+  }
+  for (const bad of [undefined, null, 42, {}, []]) {
+    // Untyped callers (JSON from elsewhere) get empty results, not exceptions.
+    assert.equal(parseMark(bad as unknown as string), null);
+    assert.equal(parseCount(bad as unknown as string), null);
+    assert.deepEqual(parseIptablesSave(bad as unknown as string), { tables: [], skippedLines: 0 });
+    assert.deepEqual(analyseDump(bad as unknown as string).explain, { marks: [], ipvs: [], vips: [], skippedLines: 0 });
+  }
+});
