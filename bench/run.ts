@@ -8,6 +8,8 @@ import { ServicesTreeProvider } from '../src/vscode/servicesTree';
 import { hoverMarkdown } from '../src/vscode/hover';
 import { fork } from 'node:child_process';
 import { syntheticCluster } from './syntheticCluster';
+import { ipvsListing, swarmSave } from './parseInputs';
+import { parseIptablesSave, parseIpvsadm } from '../src/core/parse';
 
 const SIZE = { services: 1000, tasks: 10000, nodes: 50, networks: 20 };
 const RUNS = 7;
@@ -89,6 +91,8 @@ async function main(): Promise<void> {
   row('IP hover lookup, slowest of 2000', ms(Math.max(...hover)));
   await replay.close();
 
+  parserRows();
+
   const bundle = path.join(repoRoot, 'dist', 'extension.js');
   if (fs.existsSync(bundle)) {
     const t0 = performance.now();
@@ -105,6 +109,26 @@ async function main(): Promise<void> {
   if (fs.existsSync(vsix)) row('Package size dist/swarm-lens.vsix', `${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB`);
   fs.mkdirSync(path.join(repoRoot, 'test-artifacts'), { recursive: true });
   fs.writeFileSync(path.join(repoRoot, 'test-artifacts', 'bench.json'), JSON.stringify(rows, null, 1));
+}
+
+/** Issue 3: a 20,000-rule iptables-save plus a 2,000 x 10 ipvsadm -Ln, and twice that. */
+function parserRows(): void {
+  const time = (rules: number, services: number) => {
+    const save = swarmSave(rules);
+    const ipvs = ipvsListing(services, 10);
+    const runs: number[] = [];
+    for (let i = 0; i < 2 + RUNS; i++) {
+      const t0 = performance.now();
+      parseIptablesSave(save);
+      parseIpvsadm(ipvs);
+      if (i >= 2) runs.push(performance.now() - t0);
+    }
+    return median(runs);
+  };
+  const one = time(20_000, 2_000);
+  const two = time(40_000, 4_000);
+  row('Parse iptables-save 20,000 rules + ipvsadm -Ln 2,000 x 10', ms(one), 'aim: under 50 ms');
+  row('The same at twice the size', `${ms(two)} (${(two / one).toFixed(2)}x)`, 'aim: at most 2.2x');
 }
 
 async function startReplayProcess(): Promise<{ host: string; requests(): Promise<string[]>; close(): Promise<void> }> {

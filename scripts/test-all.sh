@@ -14,7 +14,7 @@ fi
 
 step "type-check and build the .vsix users install"
 npm run --silent typecheck
-npm run --silent package >/dev/null
+npm run --silent package
 npx tsc -p tsconfig.test.json
 
 step "real VS Code: code-server and chromium"

@@ -110,7 +110,7 @@ test('integration suite in the VS Code extension host, against the real swarm', 
   assert.ok(mocha.some((l) => /\d+ passing, 0 failing/.test(l)), 'mocha reported its passing tests');
 });
 
-test('the Services tree in the browser shows the real swarm (screenshot)', { timeout: 5 * 60_000 }, async (t) => {
+test('the Services tree and an IP hover in the browser show the real swarm (screenshot)', { timeout: 5 * 60_000 }, async (t) => {
   if (!requireComponents(t)) return;
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-ws-'));
   temps.push(workspace);
@@ -118,19 +118,49 @@ test('the Services tree in the browser shows the real swarm (screenshot)', { tim
   fs.writeFileSync(path.join(workspace, 'access.log'), `10:01:02 upstream vote ${vip}:80 connect() failed (113: No route to host)\n`);
   const page = await openWorkbench(server!, workspace, { browser, extensionDevelopmentPaths: [extensionDir], viewport: { width: 1280, height: 800 } });
   try {
-    await page.locator('.activitybar [aria-label^="Swarm"]').first().click();
-    const tree = page.locator('[id="workbench.view.extension.swarmLens"], .pane-body').first();
-    await tree.waitFor({ state: 'visible', timeout: 30_000 });
-    const row = (label: string) => page.locator('.monaco-list-row', { has: page.locator(`.label-name:text-is("${label}")`) }).first();
+    // The Swarm container may already be open (state kept from the suite run): clicking it then would close it.
+    const swarm = page.locator('.activitybar .action-item', { has: page.locator('a[aria-label="Swarm"]') }).first();
+    if (!(await swarm.getAttribute('class'))?.includes('checked')) await swarm.click();
+    // Tree rows are named "label description", as a screen reader reads them.
+    const row = (name: string) => page.getByRole('treeitem', { name: new RegExp(`^${name.replace(/\./g, '\\.')} `) }).first();
     await row('vote').waitFor({ state: 'visible', timeout: 60_000 });
-    assert.match(await row('vote').innerText(), /vip · 2\/2/);
-    assert.match(await row('votedns').innerText(), /dnsrr · 2\/2/);
-    await row('vote').click();
+    assert.match((await row('vote').getAttribute('aria-label')) ?? '', /^vote vip · 2\/2/);
+    assert.match((await row('votedns').getAttribute('aria-label')) ?? '', /^votedns dnsrr · 2\/2/);
+    if ((await row('vote').getAttribute('aria-expanded')) !== 'true') await row('vote').click();
     await row(vip).waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match((await row(vip).getAttribute('aria-label')) ?? '', /on overlay1 · mark 0x[0-9a-f]+ \(\d+\)/);
     await row('vote.1').waitFor({ state: 'visible', timeout: 15_000 });
-    await row('votedns').click();
-    await row('vote.2').waitFor({ state: 'visible' });
-    await page.waitForTimeout(500);
+    if ((await row('votedns').getAttribute('aria-expanded')) !== 'true') await row('votedns').click();
+    await row('votedns.2').waitFor({ state: 'visible', timeout: 15_000 });
+    // Room for the descriptions: drag the sash on the side bar's right edge.
+    const sidebar = (await page.locator('.part.sidebar').boundingBox())!;
+    const sashes = await page.locator('.monaco-sash.vertical:not(.disabled)').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.x + r.width / 2, y: r.y, h: r.height })));
+    const sash = sashes.find((r) => Math.abs(r.x - (sidebar.x + sidebar.width)) < 6 && r.h > 100);
+    if (sash) {
+      await page.mouse.move(sash.x, sash.y + 300);
+      await page.mouse.down();
+      await page.mouse.move(sash.x + 80, sash.y + 300, { steps: 4 });
+      await page.mouse.move(sash.x + 160, sash.y + 300, { steps: 4 });
+      await page.mouse.up();
+    }
+    // The log file in the editor, and the hover on the VIP in it, in the same picture.
+    await page.keyboard.press('Control+P');
+    const quickOpen = page.locator('.quick-input-widget input');
+    await quickOpen.waitFor({ state: 'visible', timeout: 15_000 });
+    await quickOpen.fill('access.log');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'access.log' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    const line = page.locator('.view-line > span').first();
+    await line.waitFor({ state: 'visible', timeout: 15_000 });
+    const box = (await line.boundingBox())!;
+    const text = await line.innerText();
+    const column = text.indexOf(vip) + 3;
+    await page.mouse.move(box.x + (column * box.width) / text.length, box.y + box.height / 2, { steps: 3 });
+    const hover = page.locator('.monaco-hover').filter({ hasText: 'VIP of service' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await hover.innerText(), new RegExp(`${vip.replace(/\./g, '\\.')}: VIP of service vote on overlay1, mark 0x[0-9a-f]+ \\(\\d+\\)`));
+    assert.match(await hover.innerText(), /Reveal in Swarm View/);
+    await page.waitForTimeout(300);
     const file = await screenshot(page, 'services-tree.png');
     assert.ok(fs.statSync(file).size > 10_000, 'a real screenshot');
   } finally {

@@ -9,6 +9,8 @@ import type { RawCluster } from '../../src/core/cluster/snapshot';
 export interface ReplayOptions {
   /** Override one path's answer: a status and a raw body, or a delay before answering. */
   override?: (urlPath: string) => { status?: number; body?: string; delayMs?: number } | undefined;
+  /** Listen here instead of a new temporary folder (to play a restarted engine). */
+  socketPath?: string;
 }
 
 export interface EngineReplay {
@@ -30,8 +32,8 @@ export async function startEngineReplay(raw: RawCluster, options: ReplayOptions 
   ]);
   for (const [id, value] of Object.entries(raw.verboseNetworks)) bodies.set(`/networks/${id}`, JSON.stringify(value));
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-replay-'));
-  const socketPath = path.join(dir, 'docker.sock');
+  const dir = options.socketPath ? path.dirname(options.socketPath) : fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-replay-'));
+  const socketPath = options.socketPath ?? path.join(dir, 'docker.sock');
   const requests: string[] = [];
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
@@ -64,7 +66,8 @@ export async function startEngineReplay(raw: RawCluster, options: ReplayOptions 
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (options.socketPath) fs.rmSync(socketPath, { force: true });
+      else fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../../src/core/docker/engine';
 import { parseHost } from '../../src/core/docker/endpoint';
@@ -34,6 +35,23 @@ test('one refresh is 5 calls plus one verbose inspect per swarm network, and bui
     assert.ok(replay.requests.some((r) => r.includes('verbose=true')));
   } finally {
     await replay.close();
+  }
+});
+
+test('an engine that restarts between two calls: the second call works (no stale pooled socket)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-restart-'));
+  const socketPath = path.join(dir, 'docker.sock');
+  const engine = engineAt(`unix://${socketPath}`);
+  let replay = await startEngineReplay(raw, { socketPath });
+  await engine.info();
+  await replay.close();
+  replay = await startEngineReplay(raw, { socketPath });
+  try {
+    await engine.info();
+    assert.equal((await loadCluster(engine)).services.length, 5);
+  } finally {
+    await replay.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -1,6 +1,9 @@
 // Engine API reads. Every call is time-boxed and cancellable and throws only EngineError.
 // Read-only: nothing here writes to the cluster.
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as util from 'node:util';
 import Docker from 'dockerode';
 import { DockerEndpoint } from './endpoint';
 import { badResponse, EngineError, timeoutError, toEngineError } from './errors';
@@ -147,11 +150,22 @@ export function dockerClient(endpoint: DockerEndpoint): Docker {
   return new Docker(modemOptions(endpoint));
 }
 
+/**
+ * No keep-alive: a pooled socket to a dockerd that restarted fails the next call (ECONNRESET or
+ * EPIPE). docker-modem util.inspect()s the request options on every call, agent included, even
+ * with debug off; a one-word inspect keeps that from costing milliseconds per call.
+ */
+function freshConnectionAgent<T extends http.Agent>(agent: T): T {
+  Object.defineProperty(agent, util.inspect.custom, { value: () => '[Agent]' });
+  return agent;
+}
+
 function modemOptions(endpoint: DockerEndpoint): Docker.DockerOptions {
+  const agent = () => ({ agent: freshConnectionAgent(new http.Agent({ keepAlive: false })) });
   switch (endpoint.protocol) {
     case 'unix':
     case 'npipe':
-      return { socketPath: endpoint.socketPath };
+      return { socketPath: endpoint.socketPath, ...agent() } as Docker.DockerOptions;
     case 'ssh':
       return {
         protocol: 'ssh',
@@ -162,12 +176,13 @@ function modemOptions(endpoint: DockerEndpoint): Docker.DockerOptions {
       } as Docker.DockerOptions;
     case 'tcp': {
       const tls = endpoint.tls;
-      if (!tls) return { protocol: 'http', host: endpoint.hostname, port: endpoint.port };
+      if (!tls) return { protocol: 'http', host: endpoint.hostname, port: endpoint.port, ...agent() } as Docker.DockerOptions;
       const read = (file?: string) => (file && fs.existsSync(file) ? fs.readFileSync(file) : undefined);
       return {
         protocol: 'https',
         host: endpoint.hostname,
         port: endpoint.port,
+        agent: freshConnectionAgent(new https.Agent({ keepAlive: false })),
         ca: read(tls.ca),
         cert: read(tls.cert),
         key: read(tls.key),

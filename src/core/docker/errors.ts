@@ -68,7 +68,7 @@ export function toEngineError(err: unknown, endpoint: DockerEndpoint | undefined
       return timeoutError(where, detail);
     case 'ECONNRESET':
     case 'EPIPE':
-      return new EngineError('refused', `The connection to ${where} was closed: check that Docker is running and that the address speaks the Docker API.`, detail);
+      return new EngineError('refused', `Docker at ${where} closed the connection: start the Docker daemon if it stopped, and check that the address speaks the Docker API.`, detail);
   }
   if (/certificate|self[- ]signed|SSL|TLS/i.test(code + ' ' + message)) {
     return new EngineError('tls', `The TLS connection to ${where} failed: check DOCKER_CERT_PATH or the context's certificates.`, detail);
