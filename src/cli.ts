@@ -12,7 +12,7 @@ import { EngineError, toEngineError } from './core/docker/errors';
 import { systemEndpointInputs } from './core/docker/system';
 import { BundleError, parseBundle } from './core/bundle/bundle';
 import { bundleEngine, bundleProbe, collectBundle } from './core/bundle/collect';
-import { explainDump, foundAnything } from './core/parse';
+import { analyseDump, foundAnything } from './core/parse';
 import { traceContainer, traceMesh, TraceContext, traceService } from './core/trace/run';
 import { traceToText } from './core/trace/text';
 import type { Trace } from './core/trace/types';
@@ -61,6 +61,15 @@ function parseArgs(argv: string[]): Args {
 
 class UsageError extends Error {}
 
+/** A file the user named could not be read: say which and why, not a Docker error. */
+function readText(file: string): string {
+  try {
+    return file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new BundleError(`Cannot read ${file === '-' ? 'standard input' : file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}.`);
+  }
+}
+
 function out(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
@@ -80,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
   let engine: EngineReader;
   let probeOverride: TraceContext['options']['probe'];
   if (typeof snapshotFile === 'string') {
-    const bundle = parseBundle(fs.readFileSync(snapshotFile, 'utf8'));
+    const bundle = parseBundle(readText(snapshotFile));
     engine = bundleEngine(bundle);
     probeOverride = bundleProbe(bundle);
   } else {
@@ -114,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
     case 'trace':
     case 'inspect':
     case 'mesh': {
-      const cluster = typeof snapshotFile === 'string' ? new Cluster(buildSnapshot(parseBundle(fs.readFileSync(snapshotFile, 'utf8')).raw)) : await loadCluster(engine);
+      const cluster = typeof snapshotFile === 'string' ? new Cluster(buildSnapshot(parseBundle(readText(snapshotFile)).raw)) : await loadCluster(engine);
       const ctx: TraceContext = { cluster, engine, options };
       let trace: Trace;
       if (args.command === 'trace') {
@@ -143,12 +152,14 @@ function need(args: Args, what: string): string {
 
 function explain(args: Args, json: boolean): number {
   const file = args.positional[0] ?? '-';
-  const text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
-  const result = explainDump(text);
-  if (!foundAnything(result)) {
+  const text = readText(file);
+  // Any recognised block counts (a nat-only dump, an empty IPVS table), not only marks and pools.
+  const analysis = analyseDump(text);
+  if (!foundAnything(analysis)) {
     process.stderr.write('swarm-lens explain: found no iptables, ipvsadm or DNS output in the input.\n');
     return 2;
   }
+  const result = analysis.explain;
   if (json) {
     out(JSON.stringify(result, null, 2));
     return 0;
