@@ -84,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
     return args.command === '' ? 2 : 0;
   }
   if (args.command === 'explain') return explain(args, json);
+  if (!['trace', 'inspect', 'mesh', 'collect', 'ip'].includes(args.command)) throw new UsageError(`Unknown command "${args.command}".`);
+  const meshPort = args.command === 'mesh' ? parsePortArg(need(args, 'a port')) : undefined;
 
   const snapshotFile = args.flags.get('--snapshot');
   let engine: EngineReader;
@@ -132,9 +134,7 @@ async function main(argv: string[]): Promise<number> {
       } else if (args.command === 'inspect') {
         trace = await traceContainer(ctx, need(args, 'a container or task'));
       } else {
-        const [port, protocol = 'tcp'] = need(args, 'a port').split('/');
-        if (!/^\d{1,5}$/.test(port) || !['tcp', 'udp', 'sctp'].includes(protocol)) throw new UsageError('mesh takes a port like 8080 or 53/udp.');
-        trace = await traceMesh(ctx, Number(port), protocol);
+        trace = await traceMesh(ctx, meshPort!.port, meshPort!.protocol);
       }
       out(json ? JSON.stringify(trace, null, 2) : traceToText(trace));
       return 0;
@@ -142,6 +142,12 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`Unknown command "${args.command}".`);
   }
+}
+
+function parsePortArg(text: string): { port: number; protocol: string } {
+  const [port, protocol = 'tcp'] = text.split('/');
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535 || !['tcp', 'udp', 'sctp'].includes(protocol)) throw new UsageError('mesh takes a port like 8080 or 53/udp.');
+  return { port: Number(port), protocol };
 }
 
 function need(args: Args, what: string): string {

@@ -150,9 +150,11 @@ test('the Services tree and an IP hover in the browser show the real swarm (scre
     await quickOpen.fill('access.log');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'access.log' }).first().waitFor({ state: 'visible', timeout: 15_000 });
     await page.keyboard.press('Enter');
-    const line = page.locator('.view-line > span').first();
+    const line = page.locator('.editor-instance .view-line', { hasText: vip }).locator('> span').first();
     await line.waitFor({ state: 'visible', timeout: 15_000 });
-    const box = (await line.boundingBox())!;
+    await page.waitForTimeout(300); // the editor lays out after it becomes visible
+    const box = await line.boundingBox();
+    assert.ok(box, 'the log line is laid out');
     const text = await line.innerText();
     const column = text.indexOf(vip) + 3;
     await page.mouse.move(box.x + (column * box.width) / text.length, box.y + box.height / 2, { steps: 3 });

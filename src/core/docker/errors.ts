@@ -52,9 +52,9 @@ export function toEngineError(err: unknown, endpoint: DockerEndpoint | undefined
   }
   switch (code) {
     case 'ENOENT':
-      return new EngineError('no-socket', `No Docker engine at ${socket}: start Docker, or pick another engine with "Swarm: Select Docker Context...".`, detail);
+      return new EngineError('no-socket', `No Docker engine at ${socket}: start Docker, or choose another engine (a Docker context or DOCKER_HOST).`, detail);
     case 'ECONNREFUSED':
-      return new EngineError('refused', `Docker at ${where} refused the connection: start the Docker daemon, or pick another engine with "Swarm: Select Docker Context...".`, detail);
+      return new EngineError('refused', `Docker at ${where} refused the connection: start the Docker daemon, or choose another engine (a Docker context or DOCKER_HOST).`, detail);
     case 'EACCES':
     case 'EPERM':
       return new EngineError('permission', `No permission to use ${socket}: add your user to the "docker" group (then log in again), or use a context that you may reach.`, detail);
@@ -62,7 +62,7 @@ export function toEngineError(err: unknown, endpoint: DockerEndpoint | undefined
     case 'EAI_AGAIN':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new EngineError('unreachable', `Cannot reach ${where}: check the host name and the network, or pick another engine with "Swarm: Select Docker Context...".`, detail);
+      return new EngineError('unreachable', `Cannot reach ${where}: check the host name and the network, or choose another engine (a Docker context or DOCKER_HOST).`, detail);
     case 'ETIMEDOUT':
     case 'ESOCKETTIMEDOUT':
       return timeoutError(where, detail);
@@ -95,7 +95,7 @@ export function timeoutError(where: string, detail: string): EngineError {
 }
 
 export function notSwarmError(where: string, detail: string): EngineError {
-  return new EngineError('not-swarm', `The engine at ${where} is not in swarm mode: run "docker swarm init" or "docker swarm join", or pick a swarm manager with "Swarm: Select Docker Context...".`, detail);
+  return new EngineError('not-swarm', `The engine at ${where} is not in swarm mode: run "docker swarm init" or "docker swarm join", or choose a swarm manager (a Docker context or DOCKER_HOST).`, detail);
 }
 
 export function badResponse(what: string, problem: string): EngineError {

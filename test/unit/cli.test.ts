@@ -1,0 +1,82 @@
+// The built CLI (dist/cli.js, what `swarm-lens` runs), as a person or a tool calls it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fixture, repoRoot } from '../fixtures';
+
+const CLI = path.join(repoRoot, 'dist', 'cli.js');
+const fixtures = path.join(repoRoot, 'test', 'fixtures');
+
+function cli(args: string[], input?: string) {
+  assert.ok(fs.existsSync(CLI), 'dist/cli.js is built (npm run build)');
+  const run = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, timeout: 30000 });
+  return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+test('explain --json on a mixed bug report: the contract, field by field', () => {
+  const r = cli(['explain', '--json', path.join(fixtures, 'parse', 'bug-report-mixed.md')]);
+  assert.equal(r.code, 0, r.err);
+  const got = JSON.parse(r.out);
+  assert.deepEqual(Object.keys(got), ['marks', 'ipvs', 'vips', 'skippedLines']);
+  assert.deepEqual(got, JSON.parse(fixture('parse/bug-report-mixed.explain.json')));
+  for (const m of got.marks) assert.deepEqual(Object.keys(m), ['mark', 'hex', 'table', 'chain', 'destination', 'protocol', 'port']);
+  for (const s of got.ipvs) {
+    assert.deepEqual(Object.keys(s), ['protocol', 'fwmark', 'address', 'port', 'scheduler', 'backends']);
+    for (const b of s.backends) assert.deepEqual(Object.keys(b), ['address', 'host', 'port', 'forward', 'weight', 'activeConnections', 'inactiveConnections']);
+  }
+});
+
+test('explain reads standard input, and each real format on its own', () => {
+  for (const file of ['lb-sandbox-iptables-save-counters.txt', 'ipvsadm-Ln-mixed.txt', 'ipvsadm-S-n.txt', 'proc-net-ip_vs.txt', 'task-sandbox-pre1806-mangle-nvL-ipvsadm-names.txt']) {
+    const r = cli(['explain', '--json', '-'], fixture(`parse/${file}`));
+    assert.equal(r.code, 0, `${file}: ${r.err}`);
+    const got = JSON.parse(r.out);
+    assert.ok(got.marks.length + got.ipvs.length > 0, file);
+    for (const m of got.marks) assert.equal(m.hex, '0x' + m.mark.toString(16));
+  }
+});
+
+test('explain joins a pre-18.06 task sandbox: OUTPUT marks to FWM pools of resolved names', () => {
+  const got = JSON.parse(cli(['explain', '--json', path.join(fixtures, 'parse', 'task-sandbox-pre1806-mangle-nvL-ipvsadm-names.txt')]).out);
+  assert.ok(got.marks.every((m: { chain: string; table: string }) => m.chain === 'OUTPUT' && m.table === 'mangle'));
+  assert.ok(got.vips.length > 0 && got.vips.every((v: { backends: string[] }) => v.backends.length > 0));
+});
+
+test('nothing recognisable: exit 2 and one line on stderr, no stack trace', () => {
+  const r = cli(['explain', '-'], 'hello, this is not a firewall dump\nat all\n');
+  assert.equal(r.code, 2);
+  assert.equal(r.err.trim().split('\n').length, 1);
+  assert.doesNotMatch(r.err, /at \w+ \(|node:internal/);
+});
+
+test('errors are one sentence: missing file, no engine, bad usage', () => {
+  const missing = cli(['explain', '/nonexistent/file.txt']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /Cannot read \/nonexistent\/file\.txt: no such file/);
+  const engine = cli(['trace', 'vote']);
+  assert.equal(engine.code, 1);
+  assert.match(engine.err, /No Docker engine at \/nonexistent\/docker\.sock/);
+  assert.doesNotMatch(engine.err, /\n\s+at /);
+  const usage = cli(['mesh', 'eighty']);
+  assert.equal(usage.code, 2);
+  assert.match(usage.err, /mesh takes a port/);
+  assert.equal(cli(['frobnicate']).code, 2);
+});
+
+test('trace --snapshot works offline and --json is the versioned Trace', () => {
+  const snapshot = path.join(fixtures, 'trace', 'swarm-20.10-no-ipvs.json');
+  const r = cli(['trace', 'vote', '--snapshot', snapshot, '--json']);
+  assert.equal(r.code, 0, r.err);
+  const t = JSON.parse(r.out);
+  assert.equal(t.version, 1);
+  assert.equal(t.kind, 'service');
+  assert.ok(t.findings.some((f: { id: string }) => f.id === 'ipvs-missing'));
+  const text = cli(['trace', 'vote', '--snapshot', snapshot]);
+  assert.match(text.out, /IPVS is missing/);
+  assert.match(text.out, /Equivalent commands:/);
+  const notSnapshot = cli(['trace', 'vote', '--snapshot', path.join(fixtures, 'parse', 'dig-full.txt')]);
+  assert.equal(notSnapshot.code, 1);
+  assert.match(notSnapshot.err, /not a Swarm Lens snapshot/);
+});
