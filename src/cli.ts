@@ -2,16 +2,14 @@
 // swarm-lens: the extension's engine from a terminal. Text for people, --json for tools.
 // Exit codes: 0 done, 1 the cluster or the input could not be read, 2 usage or nothing recognised.
 import * as fs from 'node:fs';
-import { Cluster } from './core/cluster/cluster';
 import { describeOwner } from './core/cluster/describe';
 import { loadCluster } from './core/cluster/load';
-import { buildSnapshot } from './core/cluster/snapshot';
 import { Engine, EngineReader } from './core/docker/engine';
 import { EndpointError, parseHost, resolveEndpoint } from './core/docker/endpoint';
 import { EngineError, toEngineError } from './core/docker/errors';
 import { systemEndpointInputs } from './core/docker/system';
 import { BundleError, parseBundle } from './core/bundle/bundle';
-import { bundleEngine, bundleProbe, collectBundle } from './core/bundle/collect';
+import { bundleEngine, bundleTraceContext, collectBundle } from './core/bundle/collect';
 import { analyseDump, foundAnything } from './core/parse';
 import { traceContainer, traceMesh, TraceContext, traceService } from './core/trace/run';
 import { traceToText } from './core/trace/text';
@@ -87,22 +85,21 @@ async function main(argv: string[]): Promise<number> {
   if (!['trace', 'inspect', 'mesh', 'collect', 'ip'].includes(args.command)) throw new UsageError(`Unknown command "${args.command}".`);
   const meshPort = args.command === 'mesh' ? parsePortArg(need(args, 'a port')) : undefined;
 
+  const helperImage = String(args.flags.get('--helper-image') ?? process.env.SWARM_LENS_HELPER_IMAGE ?? 'nicolaka/netshoot');
+  const probeFlag = args.flags.get('--probe');
+  if (probeFlag !== undefined && probeFlag !== 'host' && probeFlag !== 'helper') throw new UsageError('--probe takes host or helper.');
+  const options = { timeoutMs, helperImage, recheckDelayMs: 3000, probe: probeFlag as 'host' | 'helper' | undefined };
   const snapshotFile = args.flags.get('--snapshot');
+  const bundle = typeof snapshotFile === 'string' ? parseBundle(readText(snapshotFile)) : undefined;
   let engine: EngineReader;
-  let probeOverride: TraceContext['options']['probe'];
-  if (typeof snapshotFile === 'string') {
-    const bundle = parseBundle(readText(snapshotFile));
+  if (bundle) {
     engine = bundleEngine(bundle);
-    probeOverride = bundleProbe(bundle);
   } else {
     const host = args.flags.get('--host');
     const endpoint = typeof host === 'string' ? parseHost(host, 'default', 'setting', undefined) : resolveEndpoint(systemEndpointInputs());
     engine = new Engine(endpoint, { timeoutMs });
   }
-  const helperImage = String(args.flags.get('--helper-image') ?? process.env.SWARM_LENS_HELPER_IMAGE ?? 'nicolaka/netshoot');
-  const probeFlag = args.flags.get('--probe');
-  if (probeFlag !== undefined && probeFlag !== 'host' && probeFlag !== 'helper') throw new UsageError('--probe takes host or helper.');
-  const options = { timeoutMs, helperImage, recheckDelayMs: 3000, probe: probeOverride ?? (probeFlag as 'host' | 'helper' | undefined) };
+  const traceContext = async (): Promise<TraceContext> => (bundle ? bundleTraceContext(bundle, options) : { cluster: await loadCluster(engine), engine, options });
 
   switch (args.command) {
     case 'collect': {
@@ -115,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'ip': {
-      const cluster = await loadCluster(engine);
+      const { cluster } = await traceContext();
       const ip = need(args, 'an IPv4 address');
       const owners = cluster.ownersOf(ip);
       if (json) out(JSON.stringify({ address: ip, owners: owners.map((o) => ({ kind: o.kind, text: describeOwner(cluster, o) })) }, null, 2));
@@ -125,8 +122,7 @@ async function main(argv: string[]): Promise<number> {
     case 'trace':
     case 'inspect':
     case 'mesh': {
-      const cluster = typeof snapshotFile === 'string' ? new Cluster(buildSnapshot(parseBundle(readText(snapshotFile)).raw)) : await loadCluster(engine);
-      const ctx: TraceContext = { cluster, engine, options };
+      const ctx = await traceContext();
       let trace: Trace;
       if (args.command === 'trace') {
         const from = args.flags.get('--from');

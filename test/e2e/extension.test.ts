@@ -4,7 +4,7 @@
 // then looks at the Services tree in the browser and keeps a screenshot.
 // In CI a missing component fails; elsewhere it skips with one line saying what is missing.
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,8 +23,8 @@ import {
   startCodeServer,
   type CodeServer,
 } from './codeServer';
+import { skipOrFail, swarmUp } from './swarm';
 
-const CI = process.env.CI === 'true';
 const VSIX = path.join(REPO_ROOT, 'dist', 'swarm-lens.vsix');
 
 let missing: string | undefined;
@@ -34,25 +34,13 @@ let browser: Browser | undefined;
 let extensionDir = '';
 const temps: string[] = [];
 
-/** Brings up the test swarm (or checks the external one) and returns its environment. */
-function swarmUp(): Record<string, string> | string {
-  if (process.env.SWARM_LENS_EXTERNAL === '1' && !process.env.DOCKER_HOST) return 'SWARM_LENS_EXTERNAL=1 needs DOCKER_HOST';
-  const run = spawnSync('bash', [path.join(REPO_ROOT, 'test', 'swarm', 'up.sh')], { encoding: 'utf8', timeout: 10 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (run.status === 3) return `a real swarm (${(run.stderr || '').trim().split('\n').pop()})`;
-  if (run.status !== 0) throw new Error(`test/swarm/up.sh failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
-  const line = run.stdout.trim().split('\n').pop() ?? '';
-  const match = /^DOCKER_HOST=(.+)$/.exec(line);
-  if (!match) throw new Error(`up.sh did not print DOCKER_HOST=...: ${line}`);
-  return { DOCKER_HOST: match[1] };
-}
-
 before(async () => {
   const swarm = swarmUp();
-  if (typeof swarm === 'string') {
-    missing = swarm;
+  if ('missing' in swarm) {
+    missing = swarm.missing;
     return;
   }
-  swarmEnv = swarm;
+  swarmEnv = swarm.env;
   const components = missingComponents();
   if (components.length) {
     missing = components.join(', ');
@@ -86,9 +74,7 @@ after(async () => {
 
 function requireComponents(t: { skip(msg: string): void }): boolean {
   if (!missing) return true;
-  if (CI) assert.fail(`missing ${missing}: in CI every suite must run`);
-  console.log(`skipped: missing ${missing}`);
-  t.skip(`missing ${missing}`);
+  skipOrFail(t, missing);
   return false;
 }
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Bundle, parseBundle } from '../../src/core/bundle/bundle';
-import { bundleEngine, bundleProbe } from '../../src/core/bundle/collect';
+import { bundleTraceContext } from '../../src/core/bundle/collect';
 import { Cluster } from '../../src/core/cluster/cluster';
 import { buildSnapshot } from '../../src/core/cluster/snapshot';
 import type { SandboxSection } from '../../src/core/netns/script';
@@ -18,8 +18,7 @@ import { fixture } from '../fixtures';
 const recorded = () => parseBundle(fixture('trace/swarm-20.10-no-ipvs.json'));
 
 async function trace(bundle: Bundle, what: { service?: string; from?: string; container?: string; port?: number }): Promise<Trace> {
-  const cluster = new Cluster(buildSnapshot(bundle.raw));
-  const ctx = { cluster, engine: bundleEngine(bundle), options: { timeoutMs: 1000, helperImage: 'unused', recheckDelayMs: 0, probe: bundleProbe(bundle) } };
+  const ctx = bundleTraceContext(bundle, { timeoutMs: 1000, helperImage: 'unused', recheckDelayMs: 0 });
   if (what.service) return traceService(ctx, what.service, what.from);
   if (what.container) return traceContainer(ctx, what.container);
   return traceMesh(ctx, what.port!);

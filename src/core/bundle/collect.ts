@@ -11,6 +11,7 @@ import type { DockerEndpoint } from '../docker/endpoint';
 import { canProbeFromHost, helperProbe, hostProbe, Probe, ProbeOptions } from '../netns/probe';
 import type { ProbeOutput, ProbeRequest } from '../netns/script';
 import { lbSandboxName } from '../trace/join';
+import type { TraceContext, TraceRunOptions } from '../trace/run';
 import { Bundle, BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle';
 
 export async function collectBundle(engine: EngineReader, options: ProbeOptions, signal?: AbortSignal): Promise<Bundle> {
@@ -50,6 +51,16 @@ export async function collectBundle(engine: EngineReader, options: ProbeOptions,
     engine: engine.endpoint.host,
     raw,
     nodes,
+  };
+}
+
+/** Everything a trace needs to run from a snapshot file instead of a live node. */
+export function bundleTraceContext(bundle: Bundle, options: Omit<TraceRunOptions, 'probe'>): TraceContext {
+  return {
+    cluster: new Cluster(buildSnapshot(bundle.raw)),
+    engine: bundleEngine(bundle),
+    options: { ...options, probe: bundleProbe(bundle) },
+    readableNodes: bundle.nodes.map((n) => n.node),
   };
 }
 

@@ -23,6 +23,22 @@ export interface TraceContext {
   engine: EngineReader;
   options: TraceRunOptions;
   signal?: AbortSignal;
+  /** Hostnames whose namespaces can be read: the node that answers (live), or a snapshot's nodes. */
+  readableNodes?: string[];
+}
+
+/** Running containers whose namespaces this context can read, on the first readable node that has any. */
+function readableTasks(ctx: TraceContext): Task[] {
+  const nodes = ctx.readableNodes ?? [ctx.cluster.snapshot.engine.nodeName];
+  const running = ctx.cluster.snapshot.tasks.filter((t) => t.state === 'running' && t.containerId && nodes.includes(t.nodeName));
+  return running.sort((a, b) => nodes.indexOf(a.nodeName) - nodes.indexOf(b.nodeName));
+}
+
+function anyReadableTask(ctx: TraceContext): Task {
+  const task = readableTasks(ctx)[0];
+  const nodes = (ctx.readableNodes ?? [ctx.cluster.snapshot.engine.nodeName]).join(', ');
+  if (!task) throw new EngineError('api', `No running container on ${nodes} to locate its network namespaces: trace from a node that runs a task.`, 'no container on node');
+  return task;
 }
 
 /** The namespace folder of this node: where SandboxKey points, never a hard-coded path. */
@@ -39,13 +55,12 @@ function chooseProbe(ctx: TraceContext, netnsDir: string): Probe {
   return kind === 'host' ? hostProbe(ctx.options.timeoutMs) : helperProbe(ctx.engine.endpoint, netnsDir, ctx.options);
 }
 
-/** Running tasks on the node that answers, that can be a DNS source for the service. */
-export function sourceCandidates(cluster: Cluster, serviceName: string): Task[] {
-  const service = cluster.service(serviceName);
+/** Running tasks whose namespaces can be read and that share a network with the service: DNS sources. */
+export function sourceCandidates(ctx: Pick<TraceContext, 'cluster' | 'readableNodes'>, serviceName: string): Task[] {
+  const service = ctx.cluster.service(serviceName);
   if (!service) return [];
-  const self = cluster.snapshot.engine.nodeId;
-  const networks = new Set(service.networkIds);
-  const onNode = cluster.snapshot.tasks.filter((t) => t.state === 'running' && t.containerId && t.nodeId === self && t.addresses.some((a) => networks.has(a.networkId)));
+  const networks = new Set(service.networkIds.filter((id) => !ctx.cluster.network(id)?.ingress));
+  const onNode = readableTasks(ctx as TraceContext).filter((t) => t.addresses.some((a) => networks.has(a.networkId)));
   // A client's view first (another service's task), then the service's own tasks.
   return [...onNode.filter((t) => t.serviceId !== service.id), ...onNode.filter((t) => t.serviceId === service.id)];
 }
@@ -55,11 +70,11 @@ export function findTask(cluster: Cluster, ref: string): Task | undefined {
   return cluster.snapshot.tasks.find((t) => t.name === ref || t.id === ref || (ref.length >= 6 && (t.containerId?.startsWith(ref) || t.id.startsWith(ref))) || ref.startsWith(`${t.name}.${t.id}`));
 }
 
-async function probeAndJoin(ctx: TraceContext, netnsDir: string, requests: ProbeRequest[], input: Omit<TraceInput, 'output' | 'probe' | 'takenAt' | 'recheck' | 'node'>): Promise<Trace> {
+async function probeAndJoin(ctx: TraceContext, node: string, netnsDir: string, requests: ProbeRequest[], input: Omit<TraceInput, 'output' | 'probe' | 'takenAt' | 'recheck' | 'node'>): Promise<Trace> {
   const probe = chooseProbe(ctx, netnsDir);
   const output = await probe.run(requests, ctx.signal);
   const recheck = await recheckZeroWeights(ctx, probe, output);
-  return buildTrace({ ...input, output, recheck, probe: probe.kind, takenAt: new Date().toISOString(), node: ctx.cluster.snapshot.engine.nodeName });
+  return buildTrace({ ...input, output, recheck, probe: probe.kind, takenAt: new Date().toISOString(), node });
 }
 
 /** Weight 0 is normal for ~2 s while a task stops; read those sandboxes again before calling it a fault. */
@@ -74,27 +89,27 @@ export async function traceService(ctx: TraceContext, serviceName: string, from?
   const { cluster, engine, signal } = ctx;
   const service = cluster.service(serviceName);
   if (!service) throw new EngineError('api', `No service named "${serviceName}" in this swarm: "docker service ls" lists them.`, `unknown service ${serviceName}`);
-  const sourceTask = from ? findTask(cluster, from) : sourceCandidates(cluster, service.name)[0];
+  const sourceTask = from ? findTask(cluster, from) : sourceCandidates(ctx, service.name)[0];
   const sourceContainer = sourceTask?.containerId ?? from;
   if (!sourceContainer) {
     // Nothing to ask DNS from: still read the load balancers, through any container's folder.
-    const any = cluster.snapshot.tasks.find((t) => t.state === 'running' && t.containerId && t.nodeId === cluster.snapshot.engine.nodeId);
-    if (!any) throw new EngineError('api', `No running container on ${cluster.snapshot.engine.nodeName} to locate its network namespaces: trace from a node that runs a task.`, 'no container on node');
+    const any = anyReadableTask(ctx);
     const { netns } = await sandboxOf(engine, any.containerId!, signal);
     const dir = path.dirname(netns);
-    return probeAndJoin(ctx, dir, lbRequests(dir, service.vips.map((v) => v.networkId), service.ports.some((p) => p.publishMode === 'ingress')), {
+    return probeAndJoin(ctx, any.nodeName, dir, lbRequests(dir, service.vips.map((v) => v.networkId), service.ports.some((p) => p.publishMode === 'ingress')), {
       cluster, kind: 'service', service, leadCommands: [`docker network inspect --verbose ${service.vips.map((v) => v.networkName).join(' ')}`],
     });
   }
   const source = await sandboxOf(engine, sourceContainer, signal);
   const dir = path.dirname(source.netns);
+  const sourceNode = (sourceTask ?? findTask(cluster, source.id))?.nodeName ?? cluster.snapshot.engine.nodeName;
   const requests: ProbeRequest[] = [
     { kind: 'sandbox', netns: source.netns },
     ...lbRequests(dir, service.vips.map((v) => v.networkId), service.ports.some((p) => p.publishMode === 'ingress' && !!p.publishedPort)),
     { kind: 'dns', netns: source.netns, name: service.name },
     { kind: 'dns', netns: source.netns, name: `tasks.${service.name}` },
   ];
-  return probeAndJoin(ctx, dir, requests, {
+  return probeAndJoin(ctx, sourceNode, dir, requests, {
     cluster,
     kind: 'service',
     service,
@@ -122,7 +137,7 @@ export async function traceContainer(ctx: TraceContext, ref: string): Promise<Tr
     ...lbRequests(dir, networkIds.filter((n) => !cluster.network(n)?.ingress), false),
     ...services.map((s) => ({ kind: 'dns' as const, netns: source.netns, name: s.name })),
   ];
-  return probeAndJoin(ctx, dir, requests, {
+  return probeAndJoin(ctx, task?.nodeName ?? cluster.snapshot.engine.nodeName, dir, requests, {
     cluster,
     kind: 'container',
     source: { containerId: source.id, name: source.name, task, netns: source.netns },
@@ -133,15 +148,14 @@ export async function traceContainer(ctx: TraceContext, ref: string): Promise<Tr
 export async function traceMesh(ctx: TraceContext, port: number, protocol = 'tcp'): Promise<Trace> {
   const { cluster, engine, signal } = ctx;
   const service = cluster.services.find((s) => s.ports.some((p) => p.publishedPort === port && p.protocol === protocol && p.publishMode === 'ingress'));
-  const any = cluster.snapshot.tasks.find((t) => t.state === 'running' && t.containerId && t.nodeId === cluster.snapshot.engine.nodeId);
-  if (!any) throw new EngineError('api', `No running container on ${cluster.snapshot.engine.nodeName} to locate its network namespaces: trace from a node that runs a task.`, 'no container on node');
+  const any = anyReadableTask(ctx);
   const { netns } = await sandboxOf(engine, any.containerId!, signal);
   const dir = path.dirname(netns);
   const requests: ProbeRequest[] = [
     { kind: 'sandbox', netns: '/proc/1/ns/net' },
     { kind: 'sandbox', netns: path.join(dir, 'ingress_sbox') },
   ];
-  return probeAndJoin(ctx, dir, requests, {
+  return probeAndJoin(ctx, any.nodeName, dir, requests, {
     cluster,
     kind: 'mesh',
     service,
