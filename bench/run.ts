@@ -10,6 +10,7 @@ import { fork } from 'node:child_process';
 import { syntheticCluster } from './syntheticCluster';
 import { ipvsListing, swarmSave } from './parseInputs';
 import { parseIptablesSave, parseIpvsadm } from '../src/core/parse';
+import { benchTraceVsManual } from './traceVsManual';
 
 const SIZE = { services: 1000, tasks: 10000, nodes: 50, networks: 20 };
 const RUNS = 7;
@@ -24,6 +25,7 @@ const row = (what: string, value: string, aim = '') => {
 };
 
 async function main(): Promise<void> {
+  const userEnv = { ...process.env };
   const raw = syntheticCluster(SIZE);
   const replay = await startReplayProcess();
   process.env.DOCKER_HOST = replay.host;
@@ -92,6 +94,14 @@ async function main(): Promise<void> {
   await replay.close();
 
   parserRows();
+  const live = await benchTraceVsManual(repoRoot, 5, userEnv);
+  if (typeof live === 'string') console.log(`Trace vs manual: skipped, ${live}`);
+  else {
+    row(`Manual sequence for vote (${live.commands} docker/nsenter/dig commands)`, ms(live.manualMs));
+    row('swarm-lens trace vote, host probe (whole CLI process)', `${ms(live.traceHostMs)} (${(live.manualMs / live.traceHostMs).toFixed(1)}x faster)`, 'aim: at least 2x');
+    row('swarm-lens trace vote, helper probe (whole CLI process)', `${ms(live.traceHelperMs)} (${(live.manualMs / live.traceHelperMs).toFixed(1)}x faster)`);
+    row('Helper containers started per helper trace', `${live.helpersPerTrace}`);
+  }
 
   const bundle = path.join(repoRoot, 'dist', 'extension.js');
   if (fs.existsSync(bundle)) {

@@ -11,8 +11,7 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  // ssh2's optional native parts; ssh2 falls back to pure JS without them.
-  external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
+  external: ['vscode'],
 };
 
 await Promise.all([

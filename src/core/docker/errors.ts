@@ -37,7 +37,7 @@ interface ErrorLike {
   json?: unknown;
 }
 
-/** Turns whatever dockerode, node or our own code threw into an EngineError. */
+/** Turns whatever node, the Engine API or our own code threw into an EngineError. */
 export function toEngineError(err: unknown, endpoint: DockerEndpoint | undefined, what: string): EngineError {
   if (err instanceof EngineError) return err;
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as ErrorLike;

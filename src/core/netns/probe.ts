@@ -4,9 +4,10 @@
 //    (network none, the netns folder mounted read-only, labelled, removed even on cancel).
 // Both run the same constant script (script.ts) once for everything a trace needs.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dockerClient } from '../docker/engine';
+import { EngineHttp } from '../docker/http';
 import type { DockerEndpoint } from '../docker/endpoint';
 import { EngineError, toEngineError } from '../docker/errors';
 import { PROBE_SCRIPT, ProbeOutput, ProbeRequest, probeArgs, splitProbeOutput } from './script';
@@ -30,24 +31,28 @@ export function canProbeFromHost(endpoint: DockerEndpoint, netnsDir: string): bo
 }
 
 export function hostProbe(timeoutMs: number): Probe {
+  const runScript = (requests: readonly ProbeRequest[], signal?: AbortSignal) =>
+    new Promise<string>((resolve, reject) => {
+      execFile('sh', ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(requests)], { timeout: timeoutMs, signal, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+        // The script reports each command's own failure in its output; only a failure to run it at all is an error.
+        if (err && !stdout) reject(toEngineError(err, undefined, 'sh -c <probe script>'));
+        else resolve(stdout);
+      });
+    });
   return {
     kind: 'host',
-    run: (requests, signal) =>
-      new Promise((resolve, reject) => {
-        execFile('sh', ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(requests)], { timeout: timeoutMs, signal, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
-          // The script reports each command's own failure in its output; only a failure to run it at all is an error.
-          if (err && !stdout) reject(toEngineError(err, undefined, 'sh -c <probe script>'));
-          else resolve(splitProbeOutput(stdout));
-        });
-      }),
+    // One script per request, all at once (dig waits on the network, nsenter on the kernel);
+    // outputs are joined in request order, so the result reads as one run.
+    run: async (requests, signal) => splitProbeOutput((await Promise.all(requests.map((r) => runScript([r], signal)))).join('')),
   };
 }
 
 /** Removes helper containers a crashed run left behind. */
-export async function removeLeftoverHelpers(endpoint: DockerEndpoint): Promise<number> {
-  const docker = dockerClient(endpoint);
-  const leftovers = await docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } });
-  await Promise.all(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+export async function removeLeftoverHelpers(endpoint: DockerEndpoint, signal = AbortSignal.timeout(10_000)): Promise<number> {
+  const api = new EngineHttp(endpoint);
+  const filters = encodeURIComponent(JSON.stringify({ label: [HELPER_LABEL] }));
+  const leftovers = (await api.json('GET', `/containers/json?all=1&filters=${filters}`, signal)) as { Id: string }[];
+  await Promise.all(leftovers.map((c) => api.send('DELETE', `/containers/${c.Id}?force=1`, signal).catch(() => undefined)));
   return leftovers.length;
 }
 
@@ -55,18 +60,19 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
   return {
     kind: 'helper',
     run: async (requests, signal) => {
-      const docker = dockerClient(endpoint);
+      const api = new EngineHttp(endpoint);
       await removeLeftoverHelpers(endpoint).catch(() => 0);
       // Inside the helper the node's netns folder is /netns; paths are mapped there and back.
       const inside = (p: string) => (p.startsWith(netnsDir + '/') ? '/netns/' + path.basename(p) : p);
       const mapped = requests.map((r) => ({ ...r, netns: inside(r.netns) }));
       const back = (p: string) => (p.startsWith('/netns/') ? path.join(netnsDir, p.slice('/netns/'.length)) : p);
-      let container: { id: string; remove(o: object): Promise<unknown> } | undefined;
+      // A known name: a cancel during create cannot leave a container we never learned the id of.
+      const name = `swarm-lens-helper-${randomBytes(6).toString('hex')}`;
       const timer = new AbortController();
       const timeout = setTimeout(() => timer.abort(), options.timeoutMs);
       const abort = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
       try {
-        const created = await docker.createContainer({
+        const { Id: id } = (await api.json('POST', `/containers/create?name=${name}`, abort, {
           Image: options.helperImage,
           Entrypoint: ['sh'],
           Cmd: ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(mapped)],
@@ -81,13 +87,11 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
             CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
             SecurityOpt: ['apparmor=unconfined'],
           },
-          abortSignal: abort,
-        } as never);
-        container = created as unknown as typeof container;
-        await created.start({ abortSignal: abort } as never);
-        await created.wait({ abortSignal: abort } as never);
-        const logs = (await created.logs({ stdout: true, stderr: true, follow: false, abortSignal: abort } as never)) as unknown as Buffer;
-        return splitProbeOutput(demux(logs), back);
+        })) as { Id: string };
+        await api.json('POST', `/containers/${id}/start`, abort);
+        await api.json('POST', `/containers/${id}/wait`, abort);
+        const logs = await api.send('GET', `/containers/${id}/logs?stdout=1&stderr=1`, abort);
+        return splitProbeOutput(demux(logs.body), back);
       } catch (err) {
         if (timer.signal.aborted && !signal?.aborted) throw new EngineError('timeout', `The helper container did not finish in ${options.timeoutMs / 1000} s: check that the image ${options.helperImage} is on the node.`, 'helper timeout');
         const error = toEngineError(err, endpoint, `helper container (${options.helperImage})`);
@@ -97,8 +101,9 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
         throw error;
       } finally {
         clearTimeout(timeout);
-        // Removed even on cancel or timeout; a crash leaves it labelled for the next run to remove.
-        await container?.remove({ force: true }).catch(() => undefined);
+        // Removed even on cancel or timeout (with a signal of its own: the trace's may be aborted);
+        // a crash leaves it labelled for the next run to remove.
+        await api.send('DELETE', `/containers/${name}?force=1`, AbortSignal.timeout(10_000)).catch(() => undefined);
       }
     },
   };

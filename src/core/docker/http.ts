@@ -1,0 +1,125 @@
+// The Engine API over HTTP, the way the docker CLI reaches it: a unix socket or named pipe, TCP
+// with or without TLS, or ssh running `docker system dial-stdio` on the remote host (so the
+// user's ssh config, keys and agent apply). A fresh connection per call: a pooled socket to a
+// dockerd that restarted would fail the next call.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { Duplex } from 'node:stream';
+import type { DockerEndpoint } from './endpoint';
+
+export interface HttpAnswer {
+  status: number;
+  body: Buffer;
+}
+
+/** What a non-2xx answer throws: toEngineError reads statusCode and the engine's own message. */
+export class EngineHttpError extends Error {
+  constructor(readonly statusCode: number, readonly json: { message?: string } | undefined, what: string) {
+    super(json?.message ?? `HTTP ${statusCode} for ${what}`);
+  }
+}
+
+export class EngineHttp {
+  private readonly base: http.RequestOptions;
+  private readonly secure: boolean;
+
+  constructor(private readonly endpoint: DockerEndpoint) {
+    this.secure = endpoint.protocol === 'tcp' && !!endpoint.tls;
+    this.base = requestBase(endpoint);
+  }
+
+  /** Sends a request and returns the whole answer; rejects on transport errors only. */
+  send(method: string, path: string, signal: AbortSignal, body?: unknown): Promise<HttpAnswer> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const req = this.request(method, path, signal, payload, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** The JSON answer of a request; non-2xx answers throw EngineHttpError, a non-JSON body throws SyntaxError. */
+  async json(method: string, path: string, signal: AbortSignal, body?: unknown): Promise<unknown> {
+    const answer = await this.send(method, path, signal, body);
+    const text = answer.body.toString('utf8');
+    if (answer.status < 200 || answer.status >= 300) throw new EngineHttpError(answer.status, parseJson(text), `${method} ${path}`);
+    return text.length ? JSON.parse(text) : undefined;
+  }
+
+  /** A streaming GET (events): resolves with the response once its headers are in. */
+  stream(path: string, signal: AbortSignal): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = this.request('GET', path, signal, undefined, (res) => {
+        if ((res.statusCode ?? 0) >= 300) {
+          res.resume();
+          reject(new EngineHttpError(res.statusCode ?? 0, undefined, `GET ${path}`));
+        } else resolve(res);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  private request(method: string, path: string, signal: AbortSignal, payload: Buffer | undefined, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+    const options: http.RequestOptions = {
+      ...this.base,
+      method,
+      path,
+      signal,
+      agent: false,
+      headers: { Host: 'docker', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
+    };
+    if (this.endpoint.protocol === 'ssh') options.createConnection = () => dialStdio(this.endpoint);
+    return (this.secure ? https : http).request(options, onResponse);
+  }
+}
+
+function parseJson(text: string): { message?: string } | undefined {
+  try {
+    return JSON.parse(text) as { message?: string };
+  } catch {
+    return undefined;
+  }
+}
+
+function requestBase(endpoint: DockerEndpoint): https.RequestOptions {
+  switch (endpoint.protocol) {
+    case 'unix':
+      return { socketPath: endpoint.socketPath };
+    case 'npipe':
+      // npipe:////./pipe/docker_engine -> \\.\pipe\docker_engine
+      return { socketPath: endpoint.socketPath!.replace(/\//g, '\\') };
+    case 'ssh':
+      return { host: 'docker' };
+    case 'tcp': {
+      const tls = endpoint.tls;
+      if (!tls) return { host: endpoint.hostname, port: endpoint.port };
+      const read = (file?: string) => (file && fs.existsSync(file) ? fs.readFileSync(file) : undefined);
+      // Without DOCKER_TLS_VERIFY the docker CLI encrypts but does not verify; so do we.
+      return { host: endpoint.hostname, port: endpoint.port, ca: read(tls.ca), cert: read(tls.cert), key: read(tls.key), rejectUnauthorized: tls.verify };
+    }
+  }
+}
+
+/** ssh [-p port] [user@]host -- docker system dial-stdio, as a socket. */
+function dialStdio(endpoint: DockerEndpoint): Duplex {
+  const target = endpoint.username ? `${endpoint.username}@${endpoint.hostname}` : endpoint.hostname!;
+  const args = ['-o', 'BatchMode=yes', ...(endpoint.port && endpoint.port !== 22 ? ['-p', String(endpoint.port)] : []), '--', target, 'docker', 'system', 'dial-stdio'];
+  const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const socket = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  child.on('error', (err) => socket.destroy(err));
+  child.on('exit', (code) => {
+    if (code) socket.destroy(Object.assign(new Error(`ssh ${target}: ${stderr.trim() || `exit ${code}`}`), { code: code === 255 ? 'EHOSTUNREACH' : 'ESSH' }));
+  });
+  socket.on('close', () => child.kill());
+  return socket;
+}
