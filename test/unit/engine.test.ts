@@ -55,6 +55,47 @@ test('an engine that restarts between two calls: the second call works (no stale
   }
 });
 
+test('ssh:// runs `ssh -- host docker system dial-stdio` and speaks HTTP over its stdio', async () => {
+  // A stand-in ssh on PATH that checks its arguments and bridges stdio to the replay socket.
+  const replay = await startEngineReplay(raw);
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-ssh-'));
+  fs.writeFileSync(
+    path.join(bin, 'ssh'),
+    `#!${process.execPath}\n` +
+      `const args = process.argv.slice(2);\n` +
+      `require('fs').writeFileSync(${JSON.stringify(path.join(bin, 'args'))}, JSON.stringify(args));\n` +
+      `const s = require('net').connect(${JSON.stringify(replay.socketPath)});\n` +
+      `process.stdin.pipe(s); s.pipe(process.stdout); s.on('close', () => process.exit(0));\n`,
+    { mode: 0o755 },
+  );
+  const saved = process.env.PATH;
+  process.env.PATH = `${bin}:${saved}`;
+  try {
+    const cluster = await loadCluster(engineAt('ssh://ops@manager1:2222'));
+    assert.equal(cluster.service('vote')?.endpointMode, 'vip');
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(bin, 'args'), 'utf8')), ['-o', 'BatchMode=yes', '-p', '2222', '--', 'ops@manager1', 'docker', 'system', 'dial-stdio']);
+  } finally {
+    process.env.PATH = saved;
+    await replay.close();
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
+});
+
+test('ssh that cannot connect: one sentence, not a hang', async () => {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-ssh-'));
+  fs.writeFileSync(path.join(bin, 'ssh'), '#!/bin/sh\necho "ssh: connect to host nowhere port 22: Connection refused" >&2\nexit 255\n', { mode: 0o755 });
+  const saved = process.env.PATH;
+  process.env.PATH = `${bin}:${saved}`;
+  try {
+    const err = await failure(() => engineAt('ssh://nowhere').info());
+    assert.equal(err.kind, 'unreachable');
+    assert.match(err.detail, /Connection refused/);
+  } finally {
+    process.env.PATH = saved;
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
+});
+
 test('no socket file: ENOENT becomes "No Docker engine at ..."', async () => {
   const err = await failure(() => engineAt('unix:///tmp/swarm-lens-does-not-exist.sock').info());
   assert.equal(err.kind, 'no-socket');

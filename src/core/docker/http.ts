@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { Duplex } from 'node:stream';
+import { Duplex, PassThrough, Writable } from 'node:stream';
 import type { DockerEndpoint } from './endpoint';
 
 export interface HttpAnswer {
@@ -73,10 +73,11 @@ export class EngineHttp {
       method,
       path,
       signal,
-      agent: false,
       headers: { Host: 'docker', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
     };
+    // No agent, so no pooled sockets; ssh brings its own stream instead of a socket.
     if (this.endpoint.protocol === 'ssh') options.createConnection = () => dialStdio(this.endpoint);
+    else options.agent = false;
     return (this.secure ? https : http).request(options, onResponse);
   }
 }
@@ -115,10 +116,26 @@ function dialStdio(endpoint: DockerEndpoint): Duplex {
   const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const socket = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  // The stream ends only once ssh has exited, so a failed login reads as ssh's own words, not as a hang-up.
+  const readable = new PassThrough();
+  child.stdout.pipe(readable, { end: false });
+  // Writes to an ssh that already died fail with EPIPE; its exit (below) says why, so those are dropped.
+  child.stdin.on('error', () => undefined);
+  const writable = new Writable({
+    write: (chunk, _encoding, done) => {
+      if (child.stdin.writable) child.stdin.write(chunk);
+      done();
+    },
+    final: (done) => {
+      child.stdin.end();
+      done();
+    },
+  });
+  const socket = Duplex.from({ readable, writable });
   child.on('error', (err) => socket.destroy(err));
-  child.on('exit', (code) => {
-    if (code) socket.destroy(Object.assign(new Error(`ssh ${target}: ${stderr.trim() || `exit ${code}`}`), { code: code === 255 ? 'EHOSTUNREACH' : 'ESSH' }));
+  child.on('close', (code) => {
+    if (!code) readable.end();
+    else socket.destroy(Object.assign(new Error(`ssh ${target}: ${stderr.trim() || `exit ${code}`}`), { code: code === 255 ? 'EHOSTUNREACH' : 'ESSH' }));
   });
   socket.on('close', () => child.kill());
   return socket;
