@@ -1,11 +1,14 @@
 // Owns the cluster: which engine, the cached snapshot, loading and errors. Views only map it.
 import * as vscode from 'vscode';
-import { Engine } from '../core/docker/engine';
+import { Bundle } from '../core/bundle/bundle';
+import { bundleEngine, bundleTraceContext } from '../core/bundle/collect';
+import { Engine, EngineReader } from '../core/docker/engine';
 import { DockerEndpoint, EndpointError, resolveEndpoint } from '../core/docker/endpoint';
 import { EngineError, toEngineError } from '../core/docker/errors';
 import { systemEndpointInputs } from '../core/docker/system';
 import { Cluster } from '../core/cluster/cluster';
 import { loadCluster } from '../core/cluster/load';
+import type { TraceContext } from '../core/trace/run';
 import { str } from '../core/cluster/read';
 import type { Log } from './log';
 import { readSettings } from './settings';
@@ -25,6 +28,8 @@ export class ClusterModel implements vscode.Disposable {
   private current: ModelState = { kind: 'idle' };
   private engineCache?: { key: string; engine: Engine; apiVersion?: string };
   private inFlight?: { controller: AbortController; done: Promise<void> };
+  /** While set, everything answers from this snapshot file instead of a live engine. */
+  private opened?: { bundle: Bundle; label: string };
 
   constructor(private readonly log: Log) {}
 
@@ -38,7 +43,40 @@ export class ClusterModel implements vscode.Disposable {
   }
 
   get endpoint(): DockerEndpoint | undefined {
-    return this.engineCache?.engine.endpoint;
+    return this.opened ? bundleEngine(this.opened.bundle).endpoint : this.engineCache?.engine.endpoint;
+  }
+
+  /** The snapshot being shown, if any: `snapshot of <cluster> taken <time>`. */
+  get snapshot(): { label: string; cluster: string; takenAt: string; bundle: Bundle } | undefined {
+    return this.opened && { label: this.opened.label, cluster: this.opened.bundle.cluster, takenAt: this.opened.bundle.takenAt, bundle: this.opened.bundle };
+  }
+
+  /** Shows a snapshot file (or the demo) instead of the live engine, until useLive(). */
+  openSnapshot(bundle: Bundle, label: string): Promise<void> {
+    this.opened = { bundle, label };
+    void vscode.commands.executeCommand('setContext', 'swarmLens.snapshot', true);
+    return this.refresh();
+  }
+
+  useLive(): Promise<void> {
+    this.opened = undefined;
+    void vscode.commands.executeCommand('setContext', 'swarmLens.snapshot', false);
+    return this.refresh();
+  }
+
+  /** The source of reads: the snapshot's recorded answers, or the live engine. */
+  reader(): EngineReader {
+    return this.opened ? bundleEngine(this.opened.bundle) : this.engine();
+  }
+
+  /** What a trace needs, for the live engine or the snapshot shown. */
+  async traceContext(signal?: AbortSignal): Promise<TraceContext> {
+    const settings = readSettings();
+    const options = { timeoutMs: Math.max(settings.timeoutMs, 30000), helperImage: settings.helperImage, recheckDelayMs: 3000, probe: settings.probe === 'auto' ? undefined : settings.probe };
+    if (this.opened) return { ...bundleTraceContext(this.opened.bundle, options), signal };
+    const cluster = await this.ensureLoaded();
+    if (!cluster) throw this.current.kind === 'error' ? this.current.error : new EngineError('api', 'The swarm could not be read: see the Swarm Lens log.', 'no cluster');
+    return { cluster, engine: this.engine(), options, signal };
   }
 
   get apiVersion(): string | undefined {
@@ -96,6 +134,11 @@ export class ClusterModel implements vscode.Disposable {
   }
 
   private async load(signal: AbortSignal): Promise<Cluster> {
+    if (this.opened) {
+      const cluster = await loadCluster(bundleEngine(this.opened.bundle), signal);
+      this.log.info(`Showing ${this.opened.label}: ${cluster.snapshot.services.length} services, taken ${this.opened.bundle.takenAt}`);
+      return cluster;
+    }
     const engine = this.engine();
     const cache = this.engineCache;
     const started = Date.now();

@@ -8,7 +8,7 @@ import type { ClusterModel } from './clusterModel';
 import { readSettings } from './settings';
 
 /** The only commands a hover may run; everything else in it is plain text. */
-export const HOVER_COMMANDS = ['swarmLens.revealIp'];
+export const HOVER_COMMANDS = ['swarmLens.traceService', 'swarmLens.revealIp'];
 
 export class IpHoverProvider implements vscode.HoverProvider {
   constructor(private readonly model: ClusterModel) {}
@@ -48,9 +48,10 @@ export function hoverMarkdown(cluster: Cluster, ip: string, owners: readonly IpO
         return `**${ip}**: ${describeOwner(cluster, owner)}`;
     }
   });
-  const reveal = owners.some((o) => o.kind === 'vip' || o.kind === 'task');
-  const args = encodeURIComponent(JSON.stringify([ip]));
-  const text = lines.join('\n\n') + (reveal ? `\n\n[Reveal in Swarm View](command:swarmLens.revealIp?${args})` : '');
+  const service = owners.map((o) => (o.kind === 'vip' ? o.service.name : o.kind === 'task' ? o.task.serviceName : undefined)).find(Boolean);
+  const link = (title: string, command: string, arg: string) => `[${title}](command:${command}?${encodeURIComponent(JSON.stringify([arg]))})`;
+  const links = service ? `\n\n${link('Trace Load Balancing', 'swarmLens.traceService', service)} · ${link('Reveal in Swarm View', 'swarmLens.revealIp', ip)}` : '';
+  const text = lines.join('\n\n') + links;
   const markdown = new vscode.MarkdownString(text);
   markdown.isTrusted = { enabledCommands: HOVER_COMMANDS };
   return markdown;

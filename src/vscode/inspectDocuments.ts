@@ -19,7 +19,7 @@ export class InspectDocuments implements vscode.TextDocumentContentProvider {
     const id = query.get('id') ?? '';
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
-    const engine = this.model.engine();
+    const engine = this.model.reader();
     const json = query.get('kind') === 'task' ? await engine.task(id, controller.signal) : await engine.service(id, controller.signal);
     return JSON.stringify(json, null, 2) + '\n';
   }

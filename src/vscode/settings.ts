@@ -7,6 +7,8 @@ export interface Settings {
   pollSeconds: number;
   refreshOnEvents: boolean;
   hoverEnabled: boolean;
+  helperImage: string;
+  probe: 'auto' | 'host' | 'helper';
 }
 
 export function readSettings(): Settings {
@@ -18,6 +20,8 @@ export function readSettings(): Settings {
     pollSeconds: Math.max(0, c.get<number>('refresh.pollSeconds', 30)),
     refreshOnEvents: c.get<boolean>('refresh.onEvents', true),
     hoverEnabled: c.get<boolean>('hover.enabled', true),
+    helperImage: c.get<string>('trace.helperImage', 'nicolaka/netshoot') || 'nicolaka/netshoot',
+    probe: c.get<'auto' | 'host' | 'helper'>('trace.probe', 'auto'),
   };
 }
 

@@ -5,6 +5,7 @@ import { Cluster } from '../cluster/cluster';
 import { fetchRawCluster } from '../cluster/fetch';
 import { str } from '../cluster/read';
 import { buildSnapshot } from '../cluster/snapshot';
+import type { Task } from '../cluster/types';
 import type { EngineReader } from '../docker/engine';
 import { EngineError } from '../docker/errors';
 import type { DockerEndpoint } from '../docker/endpoint';
@@ -61,6 +62,7 @@ export function bundleTraceContext(bundle: Bundle, options: Omit<TraceRunOptions
     engine: bundleEngine(bundle),
     options: { ...options, probe: bundleProbe(bundle) },
     readableNodes: bundle.nodes.map((n) => n.node),
+    takenAt: bundle.takenAt,
   };
 }
 
@@ -69,6 +71,7 @@ export function bundleEngine(bundle: Bundle): EngineReader {
   const endpoint: DockerEndpoint = { host: `snapshot:${bundle.cluster}`, protocol: 'unix', context: 'snapshot', source: 'default' };
   const keys = Object.assign({}, ...bundle.nodes.map((n) => n.sandboxKeys)) as Record<string, string>;
   const r = bundle.raw;
+  let tasks: Task[] | undefined;
   const notSaved = (what: string) => Promise.reject(new EngineError('api', `The snapshot does not hold ${what}: collect a new one, or connect to the cluster.`, what));
   return {
     endpoint,
@@ -83,20 +86,28 @@ export function bundleEngine(bundle: Bundle): EngineReader {
     task: async (id) => (Array.isArray(r.tasks) ? r.tasks.find((t) => str(t, 'ID') === id) : undefined) ?? notSaved(`task ${id}`),
     container: async (id) => {
       const full = Object.keys(keys).find((k) => k.startsWith(id));
-      return full ? { Id: full, Name: `/${full.slice(0, 12)}`, NetworkSettings: { SandboxKey: keys[full] } } : notSaved(`the network namespace of container ${id.slice(0, 12)}`);
+      if (!full) return notSaved(`the network namespace of container ${id.slice(0, 12)}`);
+      // Docker names a task's container <service>.<slot>.<task id>; the task list has all three.
+      tasks ??= buildSnapshot(r).tasks;
+      const task = tasks.find((t) => t.containerId === full);
+      return { Id: full, Name: `/${task ? `${task.name}.${task.id}` : full.slice(0, 12)}`, NetworkSettings: { SandboxKey: keys[full] } };
     },
   };
 }
 
 /** A probe that answers from what a snapshot recorded; what was not recorded reads as absent. */
 export function bundleProbe(bundle: Bundle): Probe {
-  const sandboxes = bundle.nodes.flatMap((n) => n.output.sandboxes);
-  const dns = bundle.nodes.flatMap((n) => n.output.dns);
   return {
     kind: 'offline',
-    run: async (requests): Promise<ProbeOutput> => ({
-      sandboxes: requests.flatMap((r) => (r.kind === 'sandbox' ? sandboxes.filter((s) => s.netns === r.netns).slice(0, 1) : [])),
-      dns: requests.flatMap((r) => (r.kind === 'dns' ? dns.filter((d) => d.netns === r.netns && d.name === r.name).slice(0, 1) : [])),
-    }),
+    run: async (requests, _signal, node): Promise<ProbeOutput> => {
+      // ingress_sbox and /proc/1/ns/net exist on every node: answer from the node asked about.
+      const nodes = bundle.nodes.filter((n) => !node || n.node === node);
+      const sandboxes = nodes.flatMap((n) => n.output.sandboxes);
+      const dns = nodes.flatMap((n) => n.output.dns);
+      return {
+        sandboxes: requests.flatMap((r) => (r.kind === 'sandbox' ? sandboxes.filter((s) => s.netns === r.netns).slice(0, 1) : [])),
+        dns: requests.flatMap((r) => (r.kind === 'dns' ? dns.filter((d) => d.netns === r.netns && d.name === r.name).slice(0, 1) : [])),
+      };
+    },
   };
 }

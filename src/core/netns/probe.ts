@@ -16,7 +16,8 @@ export const HELPER_LABEL = 'swarm-lens.helper';
 
 export interface Probe {
   readonly kind: 'host' | 'helper' | 'offline';
-  run(requests: readonly ProbeRequest[], signal?: AbortSignal): Promise<ProbeOutput>;
+  /** `node`: whose namespaces (a snapshot holds several nodes' dumps; a live probe reaches one). */
+  run(requests: readonly ProbeRequest[], signal?: AbortSignal, node?: string): Promise<ProbeOutput>;
 }
 
 export interface ProbeOptions {

@@ -44,7 +44,8 @@ function ipvsMissing(input: FindingInput): Finding[] {
 }
 
 function lbSandboxMissing({ trace, service, sandboxes }: FindingInput): Finding[] {
-  if (!service || trace.kind === 'mesh') return [];
+  // Engines before 18.06 have no lb_ sandboxes at all: their absence is the layout, not a fault.
+  if (!service || trace.kind === 'mesh' || trace.layout === 'legacy') return [];
   return service.vips.flatMap((vip) => {
     const sandbox = sandboxes.find((s) => s.name === lbSandboxName(vip.networkId));
     if (!sandbox || sandbox.read.present) return [];
@@ -266,8 +267,9 @@ function mesh({ trace }: FindingInput): Finding[] {
   });
 }
 
-function legacyLayout({ trace }: FindingInput): Finding[] {
-  if (trace.layout !== 'legacy') return [];
+function legacyLayout(input: FindingInput): Finding[] {
+  const { trace } = input;
+  if (trace.layout !== 'legacy' || !usesIpvs(input)) return [];
   return [
     {
       id: 'legacy-layout',

@@ -122,7 +122,8 @@ export function buildTrace(input: TraceInput): Trace {
   const marks = sandboxes.flatMap(markRules);
   const ipvs = sandboxes.flatMap((s) => s.ipvs.map((v) => ipvsStep(cluster, s.name, v)));
 
-  const vips: VipStep[] = (service?.vips ?? []).map((vip) => {
+  // The mesh is about its port, not the service's VIPs on other networks.
+  const vips: VipStep[] = (input.kind === 'service' ? (service?.vips ?? []) : []).map((vip) => {
     const mark = marks.find((m) => m.destination === vip.address) ?? null;
     const selected = mark ? (ipvs.find((v) => v.sandbox === mark.sandbox && v.fwmark === mark.mark) ?? null) : null;
     return { address: vip.address, network: vip.networkName, lbIndex: vip.mark?.decimal ?? null, mark, ipvs: selected };
@@ -157,7 +158,7 @@ export function buildTrace(input: TraceInput): Trace {
   const mesh: MeshStep[] = input.port ? [meshStep(input.node, input.port, sandboxes, marks, ipvs)] : [];
   const layout = marks.some((m) => m.sandbox.startsWith('lb_')) || sandboxes.some((s) => s.read.kind === 'lb' && s.read.present)
     ? 'lb-sandbox'
-    : marks.some((m) => m.chain === 'OUTPUT' && sandboxes.find((s) => s.name === m.sandbox)?.read.kind === 'container')
+    : marks.some((m) => m.chain === 'OUTPUT' && m.destination && sandboxes.find((s) => s.name === m.sandbox)?.read.kind !== 'lb')
       ? 'legacy'
       : 'unknown';
 

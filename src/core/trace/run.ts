@@ -9,7 +9,7 @@ import { EngineError } from '../docker/errors';
 import { canProbeFromHost, helperProbe, hostProbe, Probe, ProbeOptions } from '../netns/probe';
 import type { ProbeOutput, ProbeRequest } from '../netns/script';
 import { buildTrace, lbSandboxName, parseSandbox, TraceInput } from './join';
-import type { Trace } from './types';
+import type { DnsStep, Trace } from './types';
 
 export interface TraceRunOptions extends ProbeOptions {
   /** Seconds before re-reading a pool that had a backend at weight 0. */
@@ -25,6 +25,8 @@ export interface TraceContext {
   signal?: AbortSignal;
   /** Hostnames whose namespaces can be read: the node that answers (live), or a snapshot's nodes. */
   readableNodes?: string[];
+  /** When the outputs were taken: now for a live probe, the snapshot's time offline. */
+  takenAt?: string;
 }
 
 /** Running containers whose namespaces this context can read, on the first readable node that has any. */
@@ -72,17 +74,17 @@ export function findTask(cluster: Cluster, ref: string): Task | undefined {
 
 async function probeAndJoin(ctx: TraceContext, node: string, netnsDir: string, requests: ProbeRequest[], input: Omit<TraceInput, 'output' | 'probe' | 'takenAt' | 'recheck' | 'node'>): Promise<Trace> {
   const probe = chooseProbe(ctx, netnsDir);
-  const output = await probe.run(requests, ctx.signal);
-  const recheck = await recheckZeroWeights(ctx, probe, output);
-  return buildTrace({ ...input, output, recheck, probe: probe.kind, takenAt: new Date().toISOString(), node });
+  const output = await probe.run(requests, ctx.signal, node);
+  const recheck = await recheckZeroWeights(ctx, probe, output, node);
+  return buildTrace({ ...input, output, recheck, probe: probe.kind, takenAt: ctx.takenAt ?? new Date().toISOString(), node });
 }
 
 /** Weight 0 is normal for ~2 s while a task stops; read those sandboxes again before calling it a fault. */
-async function recheckZeroWeights(ctx: TraceContext, probe: Probe, output: ProbeOutput): Promise<ProbeOutput | undefined> {
+async function recheckZeroWeights(ctx: TraceContext, probe: Probe, output: ProbeOutput, node: string): Promise<ProbeOutput | undefined> {
   const zero = output.sandboxes.filter((d) => parseSandbox(d).ipvs.some((v) => v.backends.some((b) => b.weight === 0)));
   if (zero.length === 0) return undefined;
   await new Promise((resolve) => setTimeout(resolve, ctx.options.recheckDelayMs));
-  return probe.run(zero.map((d) => ({ kind: 'sandbox', netns: d.netns })), ctx.signal);
+  return probe.run(zero.map((d) => ({ kind: 'sandbox', netns: d.netns })), ctx.signal, node);
 }
 
 export async function traceService(ctx: TraceContext, serviceName: string, from?: string): Promise<Trace> {
@@ -143,6 +145,19 @@ export async function traceContainer(ctx: TraceContext, ref: string): Promise<Tr
     source: { containerId: source.id, name: source.name, task, netns: source.netns },
     leadCommands: [`docker inspect -f '{{.NetworkSettings.SandboxKey}}' ${source.name}`],
   });
+}
+
+/** One DNS question asked from a container's namespace, answered and joined to the cluster. */
+export async function resolveName(ctx: TraceContext, ref: string, name: string): Promise<DnsStep> {
+  const task = findTask(ctx.cluster, ref);
+  const source = await sandboxOf(ctx.engine, task?.containerId ?? ref, ctx.signal);
+  const trace = await probeAndJoin(ctx, task?.nodeName ?? ctx.cluster.snapshot.engine.nodeName, path.dirname(source.netns), [{ kind: 'dns', netns: source.netns, name }], {
+    cluster: ctx.cluster,
+    kind: 'container',
+    source: { containerId: source.id, name: source.name, task, netns: source.netns },
+    leadCommands: [],
+  });
+  return trace.dns[0] ?? { query: name, status: 'NOT ASKED', answers: [], expected: [], command: '' };
 }
 
 export async function traceMesh(ctx: TraceContext, port: number, protocol = 'tcp'): Promise<Trace> {

@@ -1,0 +1,203 @@
+// Trace commands: Trace Load Balancing, Inspect Container Network Namespace, Trace Routing Mesh,
+// Resolve Service Name, and the snapshot commands. Each runs with a cancellable progress
+// notification; cancelling aborts the probe, which removes its helper container.
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { parseBundle } from '../core/bundle/bundle';
+import { collectBundle } from '../core/bundle/collect';
+import { taskSummary } from '../core/cluster/describe';
+import { formatPort } from '../core/cluster/snapshot';
+import type { Service, Task } from '../core/cluster/types';
+import { EngineError } from '../core/docker/errors';
+import { resolveName, sourceCandidates, traceContainer, TraceContext, traceMesh, traceService } from '../core/trace/run';
+import type { Trace } from '../core/trace/types';
+import type { ClusterModel } from './clusterModel';
+import type { ServicesElement } from './servicesTree';
+
+export type TraceRequest =
+  | { kind: 'service'; service: string; from?: string }
+  | { kind: 'container'; container: string }
+  | { kind: 'mesh'; port: number; protocol: string };
+
+export interface TraceCommandDeps {
+  model: ClusterModel;
+  extensionUri: vscode.Uri;
+  /** Opens (or refreshes) the trace panel. */
+  show(trace: Trace, request: TraceRequest): void;
+}
+
+/** Runs a trace with a cancellable notification; undefined when cancelled. */
+export async function runTrace(model: ClusterModel, request: TraceRequest): Promise<Trace | undefined> {
+  const title = request.kind === 'service' ? `Tracing ${request.service}` : request.kind === 'mesh' ? `Tracing the routing mesh on ${request.port}/${request.protocol}` : `Reading the namespaces of ${request.container}`;
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    const ctx = await model.traceContext(controller.signal);
+    try {
+      return await traceFor(ctx, request);
+    } catch (err) {
+      if (controller.signal.aborted || (err instanceof EngineError && err.kind === 'cancelled')) return undefined;
+      throw err;
+    }
+  });
+}
+
+function traceFor(ctx: TraceContext, request: TraceRequest): Promise<Trace> {
+  switch (request.kind) {
+    case 'service':
+      return traceService(ctx, request.service, request.from);
+    case 'container':
+      return traceContainer(ctx, request.container);
+    case 'mesh':
+      return traceMesh(ctx, request.port, request.protocol);
+  }
+}
+
+type Register = (id: string, run: (...args: never[]) => unknown) => vscode.Disposable;
+
+export function registerTraceCommands(deps: TraceCommandDeps, register: Register): vscode.Disposable[] {
+  const { model } = deps;
+  const traceAndShow = async (request: TraceRequest | undefined) => {
+    if (!request) return;
+    const trace = await runTrace(model, request);
+    if (trace) deps.show(trace, request);
+  };
+  return [
+    register('swarmLens.traceService', async (target?: ServicesElement | string) => {
+      const service = await serviceFrom(model, target);
+      if (!service) return;
+      const from = await pickSource(model, service);
+      if (from === null) return;
+      await traceAndShow({ kind: 'service', service: service.name, from: from?.containerId ?? undefined });
+    }),
+    register('swarmLens.inspectNetns', async (target?: ServicesElement) => {
+      const task = target?.type === 'task' ? target.task : await pickTask(model, 'Container whose network namespace to read');
+      if (!task?.containerId) return;
+      await traceAndShow({ kind: 'container', container: task.containerId });
+    }),
+    register('swarmLens.traceMesh', async (target?: ServicesElement) => {
+      const port = await pickPort(model, target?.type === 'service' ? target.service : undefined);
+      if (port) await traceAndShow({ kind: 'mesh', port: port.publishedPort!, protocol: port.protocol });
+    }),
+    register('swarmLens.resolveName', () => resolveNameCommand(model)),
+    register('swarmLens.saveSnapshot', () => saveSnapshot(model)),
+    register('swarmLens.openSnapshot', async () => {
+      const picked = await vscode.window.showOpenDialog({ title: 'Open Swarm Lens Snapshot', filters: { 'Swarm Lens snapshot': ['json'] }, canSelectMany: false });
+      if (picked?.[0]) await openSnapshotFile(model, picked[0].fsPath);
+    }),
+    register('swarmLens.openDemo', () => openSnapshotFile(model, vscode.Uri.joinPath(deps.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot')),
+    register('swarmLens.useLive', () => model.useLive()),
+  ];
+}
+
+export async function openSnapshotFile(model: ClusterModel, file: string, label?: string): Promise<void> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new EngineError('api', `Cannot read ${file}: ${(err as Error).message}.`, String(err));
+  }
+  const bundle = parseBundle(text);
+  await model.openSnapshot(bundle, label ?? `snapshot ${file}`);
+  await vscode.commands.executeCommand('swarmLens.services.focus');
+}
+
+async function saveSnapshot(model: ClusterModel): Promise<void> {
+  if (model.snapshot) {
+    const uri = await vscode.window.showSaveDialog({ title: 'Save Snapshot', filters: { 'Swarm Lens snapshot': ['json'] } });
+    if (uri) fs.writeFileSync(uri.fsPath, JSON.stringify(model.snapshot.bundle, null, 1) + '\n');
+    return;
+  }
+  const uri = await vscode.window.showSaveDialog({ title: 'Save Snapshot', defaultUri: vscode.Uri.file(`swarm-snapshot-${new Date().toISOString().slice(0, 10)}.json`), filters: { 'Swarm Lens snapshot': ['json'] } });
+  if (!uri) return;
+  const bundle = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Saving a snapshot of the swarm', cancellable: true }, async (_p, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    const ctx = await model.traceContext(controller.signal);
+    return collectBundle(model.engine(), ctx.options, controller.signal);
+  });
+  fs.writeFileSync(uri.fsPath, JSON.stringify(bundle, null, 1) + '\n');
+  const sandboxes = bundle.nodes.reduce((n, d) => n + d.output.sandboxes.length, 0);
+  void vscode.window.showInformationMessage(`Saved the cluster and ${sandboxes} sandboxes of ${bundle.nodes.map((n) => n.node).join(', ') || 'no node'} to ${uri.fsPath}.`);
+}
+
+async function serviceFrom(model: ClusterModel, target?: ServicesElement | string): Promise<Service | undefined> {
+  const cluster = await model.ensureLoaded();
+  if (!cluster) throw model.state.kind === 'error' ? model.state.error : new EngineError('api', 'The swarm could not be read.', 'no cluster');
+  if (typeof target === 'string') return cluster.service(target);
+  if (target && 'service' in target) return target.service;
+  if (target?.type === 'task') return cluster.service(target.task.serviceId);
+  const pick = await vscode.window.showQuickPick(
+    cluster.services.map((s) => ({ label: s.name, description: `${s.endpointMode} · ${s.running}/${s.desired ?? '?'}`, service: s })),
+    { title: 'Trace Load Balancing', placeHolder: 'Service to trace' },
+  );
+  return pick?.service;
+}
+
+/** The source container; the default (a client's view on a readable node) is preselected. null = cancelled. */
+async function pickSource(model: ClusterModel, service: Service): Promise<Task | undefined | null> {
+  const ctx = await model.traceContext();
+  const candidates = sourceCandidates(ctx, service.name);
+  if (candidates.length <= 1) return candidates[0];
+  const items = candidates.map((task, i) => ({ label: task.name, description: taskSummary(task), detail: i === 0 ? 'default: asks DNS as a client of the service would' : undefined, task }));
+  const quickPick = vscode.window.createQuickPick<(typeof items)[number]>();
+  quickPick.title = `Trace ${service.name} from`;
+  quickPick.placeholder = 'Container that asks DNS and sends the traffic';
+  quickPick.items = items;
+  quickPick.activeItems = [items[0]];
+  const chosen = await new Promise<Task | null>((resolve) => {
+    quickPick.onDidAccept(() => resolve(quickPick.selectedItems[0]?.task ?? quickPick.activeItems[0]?.task ?? null));
+    quickPick.onDidHide(() => resolve(null));
+    quickPick.show();
+  });
+  quickPick.dispose();
+  return chosen;
+}
+
+async function pickTask(model: ClusterModel, title: string): Promise<Task | undefined> {
+  const ctx = await model.traceContext();
+  const nodes = ctx.readableNodes ?? [ctx.cluster.snapshot.engine.nodeName];
+  const tasks = ctx.cluster.snapshot.tasks.filter((t) => t.state === 'running' && t.containerId && nodes.includes(t.nodeName));
+  const pick = await vscode.window.showQuickPick(tasks.map((task) => ({ label: task.name, description: taskSummary(task), task })), { title, placeHolder: `Running containers on ${nodes.join(', ')}` });
+  return pick?.task;
+}
+
+async function pickPort(model: ClusterModel, service?: Service) {
+  const cluster = await model.ensureLoaded();
+  const ports = (service ? [service] : (cluster?.services ?? [])).flatMap((s) => s.ports.filter((p) => p.publishMode === 'ingress' && p.publishedPort).map((p) => ({ label: formatPort(p), description: s.name, port: p })));
+  if (ports.length === 0) {
+    void vscode.window.showInformationMessage(service ? `${service.name} publishes no port through the routing mesh.` : 'No service publishes a port through the routing mesh (ingress mode).');
+    return undefined;
+  }
+  if (ports.length === 1) return ports[0].port;
+  return (await vscode.window.showQuickPick(ports, { title: 'Trace Routing Mesh', placeHolder: 'Published port' }))?.port;
+}
+
+async function resolveNameCommand(model: ClusterModel): Promise<void> {
+  const task = await pickTask(model, 'Resolve from which container');
+  if (!task?.containerId) return;
+  const ctx = await model.traceContext();
+  const name = await vscode.window.showQuickPick(
+    ctx.cluster.services.flatMap((s) => [s.name, `tasks.${s.name}`]).map((n) => ({ label: n })),
+    { title: `Resolve Service Name from ${task.name}`, placeHolder: 'A service name, or tasks.<service>' },
+  );
+  if (!name) return;
+  const answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Asking the embedded DNS of ${task.name} for ${name.label}`, cancellable: true }, (_p, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    return resolveName({ ...ctx, signal: controller.signal }, task.containerId!, name.label);
+  });
+  await showAnswers(name.label, task, answer);
+}
+
+async function showAnswers(name: string, task: Task, dns: Trace['dns'][number]): Promise<void> {
+  if (dns.answers.length === 0) {
+    void vscode.window.showWarningMessage(`${name} does not resolve from ${task.name} (${dns.status}).`);
+    return;
+  }
+  await vscode.window.showQuickPick(
+    dns.answers.map((a) => ({ label: a.address, description: a.owner.kind === 'vip' ? `VIP of ${a.owner.service} on ${a.owner.network}` : a.owner.kind === 'task' ? `${a.owner.task.name} on ${a.owner.task.node} (${a.owner.task.state})` : 'not an address of this swarm' })),
+    { title: `${name} from ${task.name}: ${dns.status}`, placeHolder: dns.command },
+  );
+}
+
