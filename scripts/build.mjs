@@ -17,4 +17,17 @@ const common = {
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   esbuild.build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' }),
+  // The trace panel's browser code and stylesheet (with the @vscode-elements components it
+  // imports): dist/webview/main.js and dist/webview/main.css, the panel's only resources.
+  esbuild.build({
+    entryPoints: ['src/webview/main.ts', 'src/webview/main.css'],
+    outdir: 'dist/webview',
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+  }),
 ]);

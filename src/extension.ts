@@ -11,6 +11,9 @@ import { NodesTreeProvider } from './vscode/nodesTree';
 import { NetworksTreeProvider } from './vscode/networksTree';
 import { ServicesTreeProvider } from './vscode/servicesTree';
 import { SwarmStatusBar } from './vscode/statusBar';
+import { registerTracePanelSerializer, TracePanel, TracePanelHandlers } from './vscode/tracePanel';
+import { openSnapshotFile, registerTraceCommands, runTrace, TraceRequest } from './vscode/traceCommands';
+import type { Trace } from './core/trace/types';
 
 /** What activate() returns: used by the integration tests to look at the model and trees. */
 export interface SwarmLensApi {
@@ -43,6 +46,8 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
       model.onDidChange(() => {
         const state = model.state;
         servicesView.message = state.kind === 'error' ? state.error.message : undefined;
+        const snapshot = model.snapshot;
+        servicesView.description = snapshot ? `snapshot of ${snapshot.cluster} taken ${snapshot.takenAt.replace('T', ' ').slice(0, 16)}` : undefined;
       }),
     );
     register(new SwarmStatusBar(model));
@@ -50,7 +55,31 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
     const inspect = new InspectDocuments(model);
     register(vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspect));
     register(vscode.languages.registerHoverProvider({ scheme: '*' }, new IpHoverProvider(model)));
-    for (const d of registerCommands({ model, log, servicesTree, servicesView, inspect })) register(d);
+    const commands = registerCommands({ model, log, servicesTree, servicesView, inspect });
+    for (const d of commands.disposables) register(d);
+
+    // The trace panel: its links reveal in the tree and open inspect documents; Refresh reruns it.
+    const panelHandlers: TracePanelHandlers = {
+      refresh: async (current) => (await runTrace(model, requestOf(current))) ?? current,
+      reveal: async (kind, id) => {
+        const cluster = model.cluster;
+        const target = kind === 'task' ? id : (cluster?.service(id)?.id ?? id);
+        const element = servicesTree.find(target);
+        if (!element) return;
+        await vscode.commands.executeCommand('swarmLens.services.focus');
+        await servicesView.reveal(element, { select: true, focus: true, expand: true });
+      },
+      openContainer: (containerId) => inspect.open('container', containerId, containerId.slice(0, 12)),
+      saveSnapshot: () => vscode.commands.executeCommand('swarmLens.saveSnapshot'),
+    };
+    registerTracePanelSerializer(context, panelHandlers);
+    const show = (trace: Trace) => TracePanel.show(context, trace, panelHandlers);
+    for (const d of registerTraceCommands({ model, extensionUri: context.extensionUri, show }, commands.register)) register(d);
+
+    // `npm start` without a reachable swarm opens the demo, so a first look shows a full trace.
+    if (process.env.SWARM_LENS_DEMO === '1') {
+      void openSnapshotFile(model, vscode.Uri.joinPath(context.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot').catch((err) => log.error(`demo: ${err}`));
+    }
     register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('swarmLens.docker') || e.affectsConfiguration('swarmLens.refresh')) {
@@ -67,6 +96,13 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
     void vscode.window.showErrorMessage(`Swarm Lens could not start: ${(err as Error).message}. See the "Swarm Lens" output for details.`);
     throw err;
   }
+}
+
+/** The request that produced a trace, to run it again. */
+function requestOf(trace: Trace): TraceRequest {
+  if (trace.kind === 'mesh' && trace.port) return { kind: 'mesh', port: trace.port.port, protocol: trace.port.protocol };
+  if (trace.kind === 'service' && trace.service) return { kind: 'service', service: trace.service.name, from: trace.source?.containerId };
+  return { kind: 'container', container: trace.source?.containerId ?? '' };
 }
 
 export function deactivate(): void {}

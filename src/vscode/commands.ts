@@ -22,9 +22,11 @@ export interface CommandDeps {
   inspect: InspectDocuments;
 }
 
-export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+export type Register = (id: string, run: (...args: never[]) => unknown) => vscode.Disposable;
+
+export function registerCommands(deps: CommandDeps): { register: Register; disposables: vscode.Disposable[] } {
   const { model, log } = deps;
-  const register = (id: string, run: (...args: never[]) => unknown) =>
+  const register: Register = (id, run) =>
     vscode.commands.registerCommand(id, async (...args: never[]) => {
       try {
         await run(...args);
@@ -36,7 +38,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       }
     });
 
-  return [
+  const disposables = [
     register('swarmLens.refresh', () => model.refresh()),
     register('swarmLens.showLog', () => log.show()),
     register('swarmLens.selectContext', () => selectContext(model)),
@@ -63,6 +65,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (address) await vscode.env.clipboard.writeText(address);
     }),
   ];
+  return { register, disposables };
 }
 
 async function selectContext(model: ClusterModel): Promise<void> {

@@ -8,7 +8,7 @@ export const INSPECT_SCHEME = 'swarm-lens';
 export class InspectDocuments implements vscode.TextDocumentContentProvider {
   constructor(private readonly model: ClusterModel) {}
 
-  async open(kind: 'service' | 'task', id: string, name: string): Promise<void> {
+  async open(kind: 'service' | 'task' | 'container', id: string, name: string): Promise<void> {
     const uri = vscode.Uri.from({ scheme: INSPECT_SCHEME, path: `/${kind}/${name}.json`, query: new URLSearchParams({ kind, id }).toString() });
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: true });
@@ -20,7 +20,8 @@ export class InspectDocuments implements vscode.TextDocumentContentProvider {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
     const engine = this.model.reader();
-    const json = query.get('kind') === 'task' ? await engine.task(id, controller.signal) : await engine.service(id, controller.signal);
+    const kind = query.get('kind');
+    const json = kind === 'task' ? await engine.task(id, controller.signal) : kind === 'container' ? await engine.container(id, controller.signal) : await engine.service(id, controller.signal);
     return JSON.stringify(json, null, 2) + '\n';
   }
 }

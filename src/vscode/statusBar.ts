@@ -24,6 +24,10 @@ export class SwarmStatusBar implements vscode.Disposable {
     if (state.kind === 'error') {
       this.item.text = `$(warning) Swarm: ${context}`;
       this.item.tooltip = md(`**Swarm Lens**\n\n${state.error.message}\n\nClick to pick another Docker context.`);
+    } else if (this.model.snapshot && this.model.cluster) {
+      const snap = this.model.snapshot;
+      this.item.text = `$(archive) snapshot of ${snap.cluster}`;
+      this.item.tooltip = md(`**Swarm Lens** is showing ${snap.label}: the cluster \`${snap.cluster}\` as it was at ${snap.takenAt}.\n\nViews, hovers and traces answer from the file. Run **Swarm: Back to the Live Engine** to leave it.`);
     } else if (this.model.cluster) {
       const e = this.model.cluster.snapshot.engine;
       const endpoint = this.model.endpoint;

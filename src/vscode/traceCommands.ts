@@ -12,6 +12,7 @@ import { EngineError } from '../core/docker/errors';
 import { resolveName, sourceCandidates, traceContainer, TraceContext, traceMesh, traceService } from '../core/trace/run';
 import type { Trace } from '../core/trace/types';
 import type { ClusterModel } from './clusterModel';
+import type { Register } from './commands';
 import type { ServicesElement } from './servicesTree';
 
 export type TraceRequest =
@@ -23,7 +24,7 @@ export interface TraceCommandDeps {
   model: ClusterModel;
   extensionUri: vscode.Uri;
   /** Opens (or refreshes) the trace panel. */
-  show(trace: Trace, request: TraceRequest): void;
+  show(trace: Trace): void;
 }
 
 /** Runs a trace with a cancellable notification; undefined when cancelled. */
@@ -53,22 +54,26 @@ function traceFor(ctx: TraceContext, request: TraceRequest): Promise<Trace> {
   }
 }
 
-type Register = (id: string, run: (...args: never[]) => unknown) => vscode.Disposable;
 
 export function registerTraceCommands(deps: TraceCommandDeps, register: Register): vscode.Disposable[] {
   const { model } = deps;
   const traceAndShow = async (request: TraceRequest | undefined) => {
     if (!request) return;
     const trace = await runTrace(model, request);
-    if (trace) deps.show(trace, request);
+    if (trace) deps.show(trace);
   };
   return [
-    register('swarmLens.traceService', async (target?: ServicesElement | string) => {
+    // (service element or name, source task or container): without a source, asks with the default preselected.
+    register('swarmLens.traceService', async (target?: ServicesElement | string, from?: string) => {
       const service = await serviceFrom(model, target);
       if (!service) return;
-      const from = await pickSource(model, service);
-      if (from === null) return;
-      await traceAndShow({ kind: 'service', service: service.name, from: from?.containerId ?? undefined });
+      let source = from;
+      if (source === undefined) {
+        const picked = await pickSource(model, service);
+        if (picked === null) return;
+        source = picked?.containerId;
+      }
+      await traceAndShow({ kind: 'service', service: service.name, from: source });
     }),
     register('swarmLens.inspectNetns', async (target?: ServicesElement) => {
       const task = target?.type === 'task' ? target.task : await pickTask(model, 'Container whose network namespace to read');
@@ -136,6 +141,7 @@ async function serviceFrom(model: ClusterModel, target?: ServicesElement | strin
 
 /** The source container; the default (a client's view on a readable node) is preselected. null = cancelled. */
 async function pickSource(model: ClusterModel, service: Service): Promise<Task | undefined | null> {
+  // (undefined: no candidate, trace without DNS; null: the user cancelled)
   const ctx = await model.traceContext();
   const candidates = sourceCandidates(ctx, service.name);
   if (candidates.length <= 1) return candidates[0];
