@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Frame, Page } from 'playwright-core';
-import { ComponentUnavailableError, REPO_ROOT, closeWorkbench, installVsix, launchBrowser, missingComponents, openWorkbench, screenshot, startCodeServer, type CodeServer } from './codeServer';
+import { ARTIFACTS_DIR, ComponentUnavailableError, REPO_ROOT, closeWorkbench, consoleLogOf, installVsix, launchBrowser, missingComponents, openWorkbench, screenshot, startCodeServer, type CodeServer } from './codeServer';
 import { skipOrFail, swarmUp } from './swarm';
 
 const VSIX = path.join(REPO_ROOT, 'dist', 'swarm-lens.vsix');
@@ -69,8 +69,10 @@ async function palette(page: Page, command: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(`>${command}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
+  // Click the row itself: Enter would take whichever row is active while the list still filters.
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
 }
 
 /** Picks a quick-pick row by its label (the quick pick must be open). */
@@ -78,6 +80,16 @@ async function pick(page: Page, label: string | RegExp): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
   await row.waitFor({ state: 'visible', timeout: 30_000 });
   await row.click();
+}
+
+/** Right-click a tree row and choose a context menu entry. */
+async function contextMenu(page: Page, row: string, entry: string): Promise<void> {
+  await treeRow(page, row).click({ button: 'right' });
+  const item = page.locator('.context-view .action-item', { hasText: entry }).first();
+  await item.waitFor({ state: 'visible' });
+  await page.waitForTimeout(200); // the menu ignores clicks while it opens
+  await item.hover();
+  await item.click();
 }
 
 const treeRow = (page: Page, name: string) => page.getByRole('treeitem', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `) }).first();
@@ -88,11 +100,26 @@ async function panelFrame(page: Page, text: string, timeoutMs = 30_000): Promise
   for (;;) {
     for (const frame of page.frames()) {
       if (frame === page.mainFrame()) continue;
-      const body = await frame.locator('body').innerText({ timeout: 500 }).catch(() => '');
+      // textContent: innerText follows CSS (upper-cased headings) and would not match.
+      const body = await frame.evaluate(() => document.body?.textContent ?? '').catch(() => '');
       if (body.includes(text)) return frame;
     }
     if (Date.now() > deadline) throw new Error(`no panel shows "${text}"`);
     await page.waitForTimeout(250);
+  }
+}
+
+/** Opens the workbench, runs `body`, keeps a screenshot of the moment it failed. */
+async function withPage(name: string, body: (page: Page) => Promise<void>): Promise<void> {
+  const page = await open();
+  try {
+    await body(page);
+  } catch (err) {
+    await screenshot(page, `e2e/failed-${name}.png`).catch(() => undefined);
+    fs.writeFileSync(path.join(ARTIFACTS_DIR, 'e2e', `failed-${name}.log`), consoleLogOf(page).join('\n'));
+    throw err;
+  } finally {
+    await closeWorkbench(page);
   }
 }
 
@@ -108,51 +135,43 @@ function docker(...args: string[]): string {
 
 test('right-click vote -> Trace Load Balancing from client: DNS answers linked to vote.1 and vote.2, and IPVS missing', { timeout: 180_000 }, async (t) => {
   if (!ready(t)) return;
-  const page = await open();
-  try {
+  await withPage('trace-vote', async (page) => {
     await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 60_000 });
-    await treeRow(page, 'vote').click({ button: 'right' });
-    await page.locator('.context-view .action-label', { hasText: 'Trace Load Balancing' }).first().click();
-    await pick(page, /^client\.1/);
-    const frame = await panelFrame(page, 'DNS answers', 60_000);
+    await contextMenu(page, 'vote', 'Trace Load Balancing');
+    await pick(page, 'client.1');
+    const frame = await panelFrame(page, 'tasks.vote', 60_000);
     const text = await frame.locator('body').innerText();
     assert.match(text, /IPVS is missing from .*'s kernel/);
     assert.match(text, /vote\.1 · /);
     assert.match(text, /vote\.2 · /);
     assert.match(text, new RegExp(docker('service', 'inspect', '-f', '{{(index .Endpoint.VirtualIPs 0).Addr}}', 'vote').split('/')[0].replace(/\./g, '\\.')));
     // A backend link reveals its task in the Swarm view.
-    await frame.getByRole('link', { name: /vote\.2/ }).first().click();
+    await frame.getByRole('button', { name: /^Reveal task vote\.2 / }).first().click();
     await page.waitForTimeout(500);
     assert.match((await page.locator('.monaco-list-row.selected').first().getAttribute('aria-label')) ?? '', /^vote\.2 /);
-  } finally {
-    await closeWorkbench(page);
-  }
+  });
 });
 
 test('palette Trace Load Balancing... on votedns: the two task answers, no IPVS finding', { timeout: 180_000 }, async (t) => {
   if (!ready(t)) return;
-  const page = await open();
-  try {
+  await withPage('trace-votedns', async (page) => {
     await treeRow(page, 'votedns').waitFor({ state: 'visible', timeout: 60_000 });
     await palette(page, 'Swarm: Trace Load Balancing...');
-    await pick(page, /^votedns/);
-    await pick(page, /^client\.1/);
-    const frame = await panelFrame(page, 'DNS answers', 60_000);
+    await pick(page, 'votedns');
+    await pick(page, 'client.1');
+    const frame = await panelFrame(page, 'tasks.vote', 60_000);
     const text = await frame.locator('body').innerText();
     assert.equal((text.match(/votedns\.[12] · /g) ?? []).length >= 2, true, text);
     assert.doesNotMatch(text, /IPVS is missing/);
     assert.match(text, /DNS round robin/);
-  } finally {
-    await closeWorkbench(page);
-  }
+  });
 });
 
 test('hovering the VIP of vote shows trusted links; following Trace Load Balancing opens the panel', { timeout: 180_000 }, async (t) => {
   if (!ready(t)) return;
   const vip = docker('service', 'inspect', '-f', '{{(index .Endpoint.VirtualIPs 0).Addr}}', 'vote').split('/')[0];
   fs.writeFileSync(path.join(workspace, 'app.log'), `2026-11-26 10:01:02 upstream ${vip}:80 connect() failed (113: No route to host)\n`);
-  const page = await open();
-  try {
+  await withPage('hover-trace', async (page) => {
     await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 60_000 });
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget input').fill('app.log');
@@ -167,68 +186,80 @@ test('hovering the VIP of vote shows trusted links; following Trace Load Balanci
     await hover.waitFor({ state: 'visible', timeout: 15_000 });
     await screenshot(page, 'hover.png');
     await hover.locator('a', { hasText: 'Trace Load Balancing' }).click();
-    await pick(page, /^client\.1/);
-    await panelFrame(page, 'DNS answers', 60_000);
-  } finally {
-    await closeWorkbench(page);
-  }
+    await pick(page, 'client.1');
+    await panelFrame(page, 'tasks.vote', 60_000);
+  });
 });
 
-test('the demo snapshot: mark 0x103 = 259, FWM 259 backends linked to the vote tasks, mesh 0x105 = 261; themes; restore after reload', { timeout: 240_000 }, async (t) => {
+/** Opens the demo snapshot and traces vote from client.1 through the context menu. */
+async function demoTrace(page: Page): Promise<Frame> {
+  await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 60_000 });
+  await palette(page, 'Swarm: Open Demo Snapshot');
+  await page.locator('.statusbar', { hasText: 'snapshot of seed-demo' }).waitFor({ state: 'visible' });
+  await treeRow(page, 'voteweb').waitFor({ state: 'visible' });
+  await page.waitForTimeout(1000); // let the tree settle: a menu on a row being replaced gets no element
+  await contextMenu(page, 'vote', 'Trace Load Balancing');
+  await pick(page, 'client.1');
+  return panelFrame(page, 'FWM 259');
+}
+
+test('the demo snapshot: mark 0x103 = 259, FWM 259 backends linked to the vote tasks, mesh 0x105 = 261; restore after reload', { timeout: 240_000 }, async (t) => {
   if (!ready(t)) return;
-  const page = await open();
-  try {
-    await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 60_000 });
-    await palette(page, 'Swarm: Open Demo Snapshot');
-    await page.getByRole('treeitem', { name: /^vote vip · 2\/2/ }).waitFor({ state: 'visible' });
-    await page.waitForTimeout(500);
-    assert.match((await page.locator('.statusbar').innerText()), /snapshot of seed-demo/);
-    await treeRow(page, 'vote').click({ button: 'right' });
-    await page.locator('.context-view .action-label', { hasText: 'Trace Load Balancing' }).first().click();
-    await pick(page, /^client\.1/);
-    const frame = await panelFrame(page, 'FWM 259');
+  await withPage('demo', async (page) => {
+    const frame = await demoTrace(page);
     const text = await frame.locator('body').innerText();
     assert.match(text, /0x103 = 259/);
     assert.match(text, /vote\.1 · node2 · running/);
     assert.match(text, /vote\.2 · node1 · running/);
     assert.match(text, /legacy layout/);
-    for (const [theme, file] of [['Default Dark Modern', 'panel-dark.png'], ['Default Light Modern', 'panel-light.png'], ['Default High Contrast', 'panel-high-contrast.png']]) {
-      fs.writeFileSync(path.join(server!.userDataDir, 'User', 'settings.json'), JSON.stringify({ 'workbench.colorTheme': theme, 'workbench.startupEditor': 'none' }));
-      await page.waitForTimeout(1500);
-      await screenshot(page, file);
-    }
-    // The window reloads: the serializer brings the panel back with its trace.
-    await page.reload({ waitUntil: 'domcontentloaded' });
-    await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
-    const restored = await panelFrame(page, 'FWM 259', 60_000);
-    assert.match(await restored.locator('body').innerText(), /0x103 = 259/);
-
+    await screenshot(page, 'panel-dark.png');
     await palette(page, 'Swarm: Trace Routing Mesh...');
     const mesh = await panelFrame(page, '0x105 = 261', 60_000);
     assert.match(await mesh.locator('body').innerText(), /172\.18\.0\.2:8080/);
     await screenshot(page, 'panel-mesh.png');
+    // The window reloads: the serializer brings the panel back with its trace (the extension
+    // host restarts, so this also shows a restore needs no live reads).
+    // The browser workbench stores its editors and webview states a few seconds after a change.
+    await page.waitForTimeout(5000);
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
+    const restored = await panelFrame(page, '0x105 = 261', 60_000);
+    assert.match(await restored.locator('body').innerText(), /172\.18\.0\.2:8080/);
+  });
+});
+
+test('the panel in the light and high-contrast themes (screenshots)', { timeout: 240_000 }, async (t) => {
+  if (!ready(t)) return;
+  const settingsFile = path.join(server!.userDataDir, 'User', 'settings.json');
+  const original = fs.readFileSync(settingsFile, 'utf8');
+  try {
+    for (const [theme, file] of [['Default Light Modern', 'panel-light.png'], ['Default High Contrast', 'panel-high-contrast.png']]) {
+      // A new window reads the theme at start, as after a user's choice.
+      fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(original), 'workbench.colorTheme': theme }));
+      await withPage(`theme-${file}`, async (page) => {
+        await demoTrace(page);
+        await page.waitForTimeout(500);
+        await screenshot(page, file);
+      });
+    }
   } finally {
-    await closeWorkbench(page);
+    fs.writeFileSync(settingsFile, original);
   }
 });
 
 test('markup in cluster data shows as text in the panel and runs nothing', { timeout: 180_000 }, async (t) => {
   if (!ready(t)) return;
-  const page = await open();
-  try {
+  await withPage('xss', async (page) => {
     await palette(page, 'Swarm: Open Snapshot...');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill(path.join(workspace, 'xss-snapshot.json'));
     await page.keyboard.press('Enter');
     await treeRow(page, XSS).waitFor({ state: 'visible', timeout: 30_000 });
-    await treeRow(page, XSS).click({ button: 'right' });
-    await page.locator('.context-view .action-label', { hasText: 'Trace Load Balancing' }).first().click();
-    await pick(page, /^client\.1/);
+    await contextMenu(page, XSS, 'Trace Load Balancing');
+    await pick(page, 'client.1');
     const frame = await panelFrame(page, XSS);
     assert.equal(await frame.locator('img[src="x"]').count(), 0, 'no element was created from the markup');
     await page.waitForTimeout(500); // an onerror handler would have fired (and the dialog listener thrown) by now
-  } finally {
-    await closeWorkbench(page);
-  }
+  });
 });
