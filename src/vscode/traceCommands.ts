@@ -30,7 +30,9 @@ export interface TraceCommandDeps {
 /** Runs a trace with a cancellable notification; undefined when cancelled. */
 export async function runTrace(model: ClusterModel, request: TraceRequest): Promise<Trace | undefined> {
   const title = request.kind === 'service' ? `Tracing ${request.service}` : request.kind === 'mesh' ? `Tracing the routing mesh on ${request.port}/${request.protocol}` : `Reading the namespaces of ${request.container}`;
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
+  // A live trace may take seconds (a helper container): a notification with Cancel. A snapshot answers at once.
+  const location = model.snapshot ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
+  return vscode.window.withProgress({ location, title, cancellable: true }, async (_progress, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
     const ctx = await model.traceContext(controller.signal);

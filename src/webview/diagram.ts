@@ -144,6 +144,8 @@ export function renderDiagram(graph: Graph, measure: Measure, onAction: (a: Node
     'aria-labelledby': titleId,
     'aria-describedby': descId,
   });
+  // CSSOM, not a style attribute: the CSP allows no inline styles.
+  svg.style.minWidth = `${Math.round(width * 0.72)}px`;
   svg.append(s('title', { id: titleId }, 'Request path'), s('desc', { id: descId }, graph.summary));
 
   const defs = s('defs');
