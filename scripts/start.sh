@@ -16,8 +16,10 @@ if [ -z "${DOCKER_HOST:-}" ] && ! docker info >/dev/null 2>&1 && [ -f /tmp/swarm
   set -a; . /tmp/swarm-lens/env; set +a
   echo "start: no engine at the default address; using the test swarm at $DOCKER_HOST"
 fi
-if ! docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null | grep -q active; then
-  echo "start: no swarm manager answers here; the Swarm view will say why and what to do (run 'npm run swarm:up' as root for a local test swarm)"
+if ! docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' 2>/dev/null | grep -q 'active true'; then
+  # A first look should show a full trace: open the shipped demo snapshot instead.
+  export SWARM_LENS_DEMO=1
+  echo "start: no swarm manager answers here, so the demo snapshot opens (run 'npm run swarm:up' as root for a local test swarm)"
 fi
 
 WORKSPACE=${1:-$ROOT}
@@ -28,7 +30,8 @@ fi
 bash scripts/install-code-server.sh
 CS=$ROOT/.cache/code-server/node_modules/.bin/code-server
 DATA=$ROOT/.cache/start
-mkdir -p "$DATA/user" "$DATA/extensions" "$DATA/xdg"
+mkdir -p "$DATA/user/User" "$DATA/extensions" "$DATA/xdg"
+[ -f "$DATA/user/User/settings.json" ] || echo '{ "workbench.startupEditor": "none" }' > "$DATA/user/User/settings.json"
 export XDG_CONFIG_HOME=$DATA/xdg XDG_DATA_HOME=$DATA/xdg XDG_CACHE_HOME=$DATA/xdg
 "$CS" --user-data-dir "$DATA/user" --extensions-dir "$DATA/extensions" --install-extension "$ROOT/dist/swarm-lens.vsix" --force >/dev/null
 PORT=${PORT:-8443}

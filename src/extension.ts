@@ -78,7 +78,9 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
 
     // `npm start` without a reachable swarm opens the demo, so a first look shows a full trace.
     if (process.env.SWARM_LENS_DEMO === '1') {
-      void openSnapshotFile(model, vscode.Uri.joinPath(context.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot').catch((err) => log.error(`demo: ${err}`));
+      void openSnapshotFile(model, vscode.Uri.joinPath(context.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot')
+        .then(() => vscode.commands.executeCommand('swarmLens.traceService', 'vote', 'client.1'))
+        .catch((err) => log.error(`demo: ${err}`));
     }
     register(
       vscode.workspace.onDidChangeConfiguration((e) => {
