@@ -11,6 +11,7 @@ import { syntheticCluster } from './syntheticCluster';
 import { ipvsListing, swarmSave } from './parseInputs';
 import { parseIptablesSave, parseIpvsadm } from '../src/core/parse';
 import { benchTraceVsManual } from './traceVsManual';
+import { benchPanelPaint } from './panelPaint';
 
 const SIZE = { services: 1000, tasks: 10000, nodes: 50, networks: 20 };
 const RUNS = 7;
@@ -101,6 +102,13 @@ async function main(): Promise<void> {
     row('swarm-lens trace vote, host probe (whole CLI process)', `${ms(live.traceHostMs)} (${(live.manualMs / live.traceHostMs).toFixed(1)}x faster)`, 'aim: at least 2x');
     row('swarm-lens trace vote, helper probe (whole CLI process)', `${ms(live.traceHelperMs)} (${(live.manualMs / live.traceHelperMs).toFixed(1)}x faster)`);
     row('Helper containers started per helper trace', `${live.helpersPerTrace}`);
+  }
+
+  const panel = await benchPanelPaint(repoRoot, 200, 5);
+  if (typeof panel === 'string') console.log(`Panel paint: skipped, ${panel}`);
+  else {
+    row(`Trace data to a painted panel, ${panel.backends} backends (Chromium)`, ms(panel.paintMs), 'aim: under 300 ms');
+    row('Panel JS heap once painted', `${panel.heapMB.toFixed(1)} MB`);
   }
 
   const bundle = path.join(repoRoot, 'dist', 'extension.js');

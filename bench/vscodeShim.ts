@@ -42,6 +42,8 @@ const vscodeShim = {
   Hover: class { constructor(public contents: unknown, public range?: unknown) {} },
   TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
   StatusBarAlignment: { Left: 1, Right: 2 },
+  ProgressLocation: { Notification: 15, Window: 10 },
+  Uri: { joinPath: (...parts: { fsPath?: string }[]) => ({ fsPath: parts.map((p) => (typeof p === 'string' ? p : p.fsPath)).join('/') }) },
   ConfigurationTarget: { Global: 1 },
   commands: { executeCommand: async () => undefined, registerCommand: () => disposable },
   window: {
@@ -49,6 +51,8 @@ const vscodeShim = {
     createOutputChannel: () => ({ info() {}, warn() {}, error() {}, debug() {}, show() {}, dispose() {} }),
     createTreeView: () => ({ visible: false, onDidChangeVisibility: () => disposable, dispose() {}, message: undefined }),
     createStatusBarItem: () => ({ show() {}, hide() {}, dispose() {} }),
+    registerWebviewPanelSerializer: () => disposable,
+    showErrorMessage: async () => undefined,
   },
   workspace: {
     getConfiguration: () => ({ get: (_k: string, d: unknown) => d, update: async () => undefined }),
