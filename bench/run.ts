@@ -22,7 +22,7 @@ const ms = (x: number) => `${x.toFixed(x < 1 ? 3 : 1)} ms`;
 const rows: [string, string, string][] = [];
 const row = (what: string, value: string, aim = '') => {
   rows.push([what, value, aim]);
-  console.log(`${what.padEnd(58)} ${value.padEnd(16)} ${aim}`);
+  console.log(`${what.padEnd(66)} ${value.padEnd(24)} ${aim}`);
 };
 
 async function main(): Promise<void> {
