@@ -6,86 +6,27 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import {
-  ComponentUnavailableError,
-  REPO_ROOT,
-  closeWorkbench,
-  installVsix,
-  launchBrowser,
-  missingComponents,
-  openWorkbench,
-  runExtensionTests,
-  screenshot,
-  startCodeServer,
-  type CodeServer,
-} from './codeServer';
-import { skipOrFail, swarmUp } from './swarm';
+import { closeWorkbench, openWorkbench, REPO_ROOT, runExtensionTests, screenshot } from './codeServer';
+import { startVsCodeUnderTest, type VsCodeUnderTest } from './vscodeUnderTest';
 
-const VSIX = path.join(REPO_ROOT, 'dist', 'swarm-lens.vsix');
-
-let missing: string | undefined;
-let swarmEnv: Record<string, string> = {};
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
-let extensionDir = '';
-const temps: string[] = [];
+let vscode: VsCodeUnderTest;
 
 before(async () => {
-  const swarm = swarmUp();
-  if ('missing' in swarm) {
-    missing = swarm.missing;
-    return;
-  }
-  swarmEnv = swarm.env;
-  const components = missingComponents();
-  if (components.length) {
-    missing = components.join(', ');
-    return;
-  }
-  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run npm run package first`);
-  // Unpacked by code-server itself, exactly as a user's install would.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-vsix-'));
-  temps.push(dir);
-  await installVsix({ extensionsDir: path.join(dir, 'extensions'), userDataDir: path.join(dir, 'user') }, VSIX);
-  const installed = fs.readdirSync(path.join(dir, 'extensions')).find((d) => d.startsWith('swarm-lens.swarm-lens-'));
-  assert.ok(installed, 'the vsix installs');
-  extensionDir = path.join(dir, 'extensions', installed);
-  try {
-    server = await startCodeServer({
-      env: { ...swarmEnv, CI: process.env.CI ?? '', SWARM_LENS_EXTERNAL: process.env.SWARM_LENS_EXTERNAL ?? '' },
-      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'workbench.startupEditor': 'none', 'window.commandCenter': false },
-    });
-    browser = await launchBrowser();
-  } catch (err) {
-    if (err instanceof ComponentUnavailableError) missing = err.message.split('\n')[0];
-    else throw err;
-  }
+  vscode = await startVsCodeUnderTest({ 'window.commandCenter': false });
 });
 
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
-});
-
-function requireComponents(t: { skip(msg: string): void }): boolean {
-  if (!missing) return true;
-  skipOrFail(t, missing);
-  return false;
-}
+after(() => vscode.dispose());
 
 test('integration suite in the VS Code extension host, against the real swarm', { timeout: 10 * 60_000 }, async (t) => {
-  if (!requireComponents(t)) return;
+  if (!vscode.ready(t)) return;
   const result = await runExtensionTests({
-    server: server!,
-    browser,
-    extensionDevelopmentPath: extensionDir,
+    server: vscode.server!,
+    browser: vscode.browser,
+    extensionDevelopmentPath: vscode.extensionDir,
     extensionTestsPath: path.join(REPO_ROOT, 'out', 'test', 'integration', 'index.js'),
-    env: { ...swarmEnv, PATH: process.env.PATH ?? '' },
+    env: { ...vscode.env, PATH: process.env.PATH ?? '' },
     timeoutMs: 8 * 60_000,
     logPath: 'e2e/integration.log',
     screenshotPath: 'e2e/integration-end.png',
@@ -97,12 +38,11 @@ test('integration suite in the VS Code extension host, against the real swarm', 
 });
 
 test('the Services tree and an IP hover in the browser show the real swarm (screenshot)', { timeout: 5 * 60_000 }, async (t) => {
-  if (!requireComponents(t)) return;
-  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-ws-'));
-  temps.push(workspace);
-  const vip = execFileSync('docker', ['service', 'inspect', '-f', '{{(index .Endpoint.VirtualIPs 0).Addr}}', 'vote'], { env: { ...process.env, ...swarmEnv }, encoding: 'utf8' }).trim().split('/')[0];
+  if (!vscode.ready(t)) return;
+  const workspace = fs.mkdtempSync(path.join(vscode.dir, 'ws-'));
+  const vip = execFileSync('docker', ['service', 'inspect', '-f', '{{(index .Endpoint.VirtualIPs 0).Addr}}', 'vote'], { env: { ...process.env, ...vscode.env }, encoding: 'utf8' }).trim().split('/')[0];
   fs.writeFileSync(path.join(workspace, 'access.log'), `10:01:02 upstream vote ${vip}:80 connect() failed (113: No route to host)\n`);
-  const page = await openWorkbench(server!, workspace, { browser, extensionDevelopmentPaths: [extensionDir], viewport: { width: 1280, height: 800 } });
+  const page = await openWorkbench(vscode.server!, workspace, { browser: vscode.browser, extensionDevelopmentPaths: [vscode.extensionDir], viewport: { width: 1280, height: 800 } });
   try {
     // The Swarm container may already be open (state kept from the suite run): clicking it then would close it.
     const swarm = page.locator('.activitybar .action-item', { has: page.locator('a[aria-label="Swarm"]') }).first();

@@ -4,57 +4,31 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { ARTIFACTS_DIR, ComponentUnavailableError, REPO_ROOT, closeWorkbench, consoleLogOf, installVsix, launchBrowser, missingComponents, openWorkbench, screenshot, startCodeServer, type CodeServer } from './codeServer';
-import { skipOrFail, swarmUp } from './swarm';
+import type { Frame, Page } from 'playwright-core';
+import { ARTIFACTS_DIR, REPO_ROOT, closeWorkbench, consoleLogOf, openWorkbench, screenshot } from './codeServer';
+import { startVsCodeUnderTest, type VsCodeUnderTest } from './vscodeUnderTest';
 
-const VSIX = path.join(REPO_ROOT, 'dist', 'swarm-lens.vsix');
 const XSS = '<img src=x onerror=alert(1)>';
-let missing: string | undefined;
-let env: Record<string, string> = {};
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
-let extensionDir = '';
+let vscode: VsCodeUnderTest;
 let workspace = '';
-const temps: string[] = [];
 
 before(async () => {
-  const swarm = swarmUp();
-  if ('missing' in swarm) return void (missing = swarm.missing);
-  env = swarm.env;
-  const components = missingComponents();
-  if (components.length) return void (missing = components.join(', '));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-panel-'));
-  temps.push(dir);
-  await installVsix({ extensionsDir: path.join(dir, 'extensions'), userDataDir: path.join(dir, 'user') }, VSIX);
-  extensionDir = path.join(dir, 'extensions', fs.readdirSync(path.join(dir, 'extensions')).find((d) => d.startsWith('swarm-lens.swarm-lens-'))!);
-  workspace = path.join(dir, 'ws');
+  vscode = await startVsCodeUnderTest({ 'files.simpleDialog.enable': true });
+  workspace = path.join(vscode.dir, 'ws');
   fs.mkdirSync(workspace);
-  // A snapshot whose service name is markup: the panel must show it as text.
+  // A snapshot whose service name and task errors are markup: the panel must show them as text.
   const demo = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'demo-snapshot.json'), 'utf8'));
   for (const s of demo.raw.services) if (s.Spec.Name === 'vote') s.Spec.Name = XSS;
   for (const t of demo.raw.tasks) if (t.Status?.State === 'running' && !t.Status.Err) t.Status.Err = XSS;
   fs.writeFileSync(path.join(workspace, 'xss-snapshot.json'), JSON.stringify(demo));
-  try {
-    server = await startCodeServer({ env: { ...env, SWARM_LENS_EXTERNAL: process.env.SWARM_LENS_EXTERNAL ?? '' }, settings: { 'workbench.colorTheme': 'Default Dark Modern', 'window.dialogStyle': 'custom', 'files.simpleDialog.enable': true } });
-    browser = await launchBrowser();
-  } catch (err) {
-    if (err instanceof ComponentUnavailableError) missing = err.message.split('\n')[0];
-    else throw err;
-  }
 });
 
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
-  for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
-});
+after(() => vscode.dispose());
 
 async function open(): Promise<Page> {
-  const page = await openWorkbench(server!, workspace, { browser, extensionDevelopmentPaths: [extensionDir], viewport: { width: 1400, height: 900 } });
+  const page = await openWorkbench(vscode.server!, workspace, { browser: vscode.browser, extensionDevelopmentPaths: [vscode.extensionDir], viewport: { width: 1400, height: 900 } });
   page.on('dialog', (d) => {
     void d.dismiss();
     throw new Error(`a dialog opened: ${d.message()}`);
@@ -123,18 +97,13 @@ async function withPage(name: string, body: (page: Page) => Promise<void>): Prom
   }
 }
 
-function ready(t: { skip(msg: string): void }): boolean {
-  if (!missing) return true;
-  skipOrFail(t, missing);
-  return false;
-}
 
 function docker(...args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, ...env } }).trim();
+  return execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, ...vscode.env } }).trim();
 }
 
 test('right-click vote -> Trace Load Balancing from client: DNS answers linked to vote.1 and vote.2, and IPVS missing', { timeout: 180_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!vscode.ready(t)) return;
   await withPage('trace-vote', async (page) => {
     await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 60_000 });
     await contextMenu(page, 'vote', 'Trace Load Balancing');
@@ -153,7 +122,7 @@ test('right-click vote -> Trace Load Balancing from client: DNS answers linked t
 });
 
 test('palette Trace Load Balancing... on votedns: the two task answers, no IPVS finding', { timeout: 180_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!vscode.ready(t)) return;
   await withPage('trace-votedns', async (page) => {
     await treeRow(page, 'votedns').waitFor({ state: 'visible', timeout: 60_000 });
     await palette(page, 'Swarm: Trace Load Balancing...');
@@ -168,7 +137,7 @@ test('palette Trace Load Balancing... on votedns: the two task answers, no IPVS 
 });
 
 test('hovering the VIP of vote shows trusted links; following Trace Load Balancing opens the panel', { timeout: 180_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!vscode.ready(t)) return;
   const vip = docker('service', 'inspect', '-f', '{{(index .Endpoint.VirtualIPs 0).Addr}}', 'vote').split('/')[0];
   fs.writeFileSync(path.join(workspace, 'app.log'), `2026-11-26 10:01:02 upstream ${vip}:80 connect() failed (113: No route to host)\n`);
   await withPage('hover-trace', async (page) => {
@@ -204,7 +173,7 @@ async function demoTrace(page: Page): Promise<Frame> {
 }
 
 test('the demo snapshot: mark 0x103 = 259, FWM 259 backends linked to the vote tasks, mesh 0x105 = 261; restore after reload', { timeout: 240_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!vscode.ready(t)) return;
   await withPage('demo', async (page) => {
     const frame = await demoTrace(page);
     const text = await frame.locator('body').innerText();
@@ -229,8 +198,8 @@ test('the demo snapshot: mark 0x103 = 259, FWM 259 backends linked to the vote t
 });
 
 test('the panel in the light and high-contrast themes (screenshots)', { timeout: 240_000 }, async (t) => {
-  if (!ready(t)) return;
-  const settingsFile = path.join(server!.userDataDir, 'User', 'settings.json');
+  if (!vscode.ready(t)) return;
+  const settingsFile = path.join(vscode.server!.userDataDir, 'User', 'settings.json');
   const original = fs.readFileSync(settingsFile, 'utf8');
   try {
     for (const [theme, file] of [['Default Light Modern', 'panel-light.png'], ['Default High Contrast', 'panel-high-contrast.png']]) {
@@ -248,7 +217,7 @@ test('the panel in the light and high-contrast themes (screenshots)', { timeout:
 });
 
 test('markup in cluster data shows as text in the panel and runs nothing', { timeout: 180_000 }, async (t) => {
-  if (!ready(t)) return;
+  if (!vscode.ready(t)) return;
   await withPage('xss', async (page) => {
     await palette(page, 'Swarm: Open Snapshot...');
     const input = page.locator('.quick-input-widget input');

@@ -19,7 +19,7 @@ import type {
   ExplainResult,
   ExplainVip,
   IptablesRule,
-  IpvsService,
+  IpvsBackend, IpvsService,
 } from './types';
 import { markToHex } from './values';
 
@@ -50,15 +50,20 @@ function toExplainIpvs(s: IpvsService): ExplainIpvs {
     address: s.address,
     port: s.port,
     scheduler: s.scheduler,
-    backends: s.backends.map((b) => ({
-      address: b.address,
-      host: b.host,
-      port: b.port,
-      forward: b.forward,
-      weight: b.weight,
-      activeConnections: b.activeConnections,
-      inactiveConnections: b.inactiveConnections,
-    })),
+    backends: s.backends.map(explainBackend),
+  };
+}
+
+/** A backend's public fields (the explain contract; a trace adds the task it belongs to). */
+export function explainBackend(b: IpvsBackend): ExplainIpvs['backends'][number] {
+  return {
+    address: b.address,
+    host: b.host,
+    port: b.port,
+    forward: b.forward,
+    weight: b.weight,
+    activeConnections: b.activeConnections,
+    inactiveConnections: b.inactiveConnections,
   };
 }
 

@@ -6,6 +6,7 @@ import type { Cluster } from '../cluster/cluster';
 import type { Service, Task } from '../cluster/types';
 import { flattenRules, parseDnsAnswers, parseIpvsadm, parseIpvsadmSave, parseIptablesSave, parseProcIpVs } from '../parse';
 import type { IptablesRule, IpvsService } from '../parse';
+import { explainBackend } from '../parse/explain';
 import type { ProbeOutput, SandboxDump } from '../netns/script';
 import { findingsFor } from './findings';
 import { BackendStep, DnsStep, IpvsStep, MarkRule, MeshStep, RawOutput, SandboxRead, TaskRef, Trace, TRACE_VERSION, VipStep } from './types';
@@ -97,16 +98,7 @@ function ipvsStep(cluster: Cluster, sandbox: string, service: IpvsService): Ipvs
     scheduler: service.scheduler,
     backends: service.backends.map((b): BackendStep => {
       const owner = b.address ? cluster.ownersOf(b.address).find((o) => o.kind === 'task') : undefined;
-      return {
-        address: b.address,
-        host: b.host,
-        port: b.port,
-        forward: b.forward,
-        weight: b.weight,
-        activeConnections: b.activeConnections,
-        inactiveConnections: b.inactiveConnections,
-        task: owner?.kind === 'task' ? taskRef(owner.task) : undefined,
-      };
+      return { ...explainBackend(b), task: owner?.kind === 'task' ? taskRef(owner.task) : undefined };
     }),
   };
 }
