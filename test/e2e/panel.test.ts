@@ -223,6 +223,7 @@ test('markup in cluster data shows as text in the panel and runs nothing', { tim
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill(path.join(workspace, 'xss-snapshot.json'));
+    await page.waitForTimeout(300); // the simple file dialog checks the typed path before it accepts Enter
     await page.keyboard.press('Enter');
     await treeRow(page, XSS).waitFor({ state: 'visible', timeout: 30_000 });
     await contextMenu(page, XSS, 'Trace Load Balancing');
@@ -230,5 +231,35 @@ test('markup in cluster data shows as text in the panel and runs nothing', { tim
     const frame = await panelFrame(page, XSS);
     assert.equal(await frame.locator('img[src="x"]').count(), 0, 'no element was created from the markup');
     await page.waitForTimeout(500); // an onerror handler would have fired (and the dialog listener thrown) by now
+  });
+});
+
+test('palette Resolve Service Name... and Save Snapshot... on the real swarm', { timeout: 180_000 }, async (t) => {
+  if (!vscode.ready(t)) return;
+  await withPage('resolve-save', async (page) => {
+    await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 60_000 });
+    await palette(page, 'Swarm: Resolve Service Name...');
+    await pick(page, 'client.1');
+    await pick(page, 'tasks.vote');
+    // The answers come back as a list: each address named as its task.
+    const answers = page.locator('.quick-input-list .monaco-list-row');
+    await page.locator('.quick-input-title', { hasText: 'tasks.vote from client.1: NOERROR' }).waitFor({ state: 'visible', timeout: 30_000 });
+    const rows = await answers.allInnerTexts();
+    assert.equal(rows.filter((r) => /vote\.[12] on /.test(r)).length, 2, rows.join('\n'));
+    await page.keyboard.press('Escape');
+
+    const file = path.join(workspace, 'saved-snapshot.json');
+    await palette(page, 'Swarm: Save Snapshot...');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(file);
+    await page.waitForTimeout(300); // the simple file dialog checks the typed path before it accepts Enter
+    await page.keyboard.press('Enter');
+    const deadline = Date.now() + 60_000;
+    while (!fs.existsSync(file) && Date.now() < deadline) await page.waitForTimeout(250);
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.equal(saved.format, 'swarm-lens-snapshot');
+    assert.ok(saved.nodes[0].output.sandboxes.some((s: { netns: string }) => s.netns.endsWith('ingress_sbox')));
+    assert.ok(saved.raw.services.some((s: { Spec: { Name: string } }) => s.Spec.Name === 'vote'));
   });
 });
