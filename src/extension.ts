@@ -32,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
   };
   try {
     register(log);
-    const model = register(new ClusterModel(log));
+    const model = register(new ClusterModel(log, context.workspaceState));
     const servicesTree = register(new ServicesTreeProvider(model));
     const nodesTree = register(new NodesTreeProvider(model));
     const networksTree = register(new NetworksTreeProvider(model));
@@ -76,8 +76,15 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
     const show = (trace: Trace) => TracePanel.show(context, trace, panelHandlers);
     for (const d of registerTraceCommands({ model, extensionUri: context.extensionUri, show }, commands.register)) register(d);
 
-    // `npm start` without a reachable swarm opens the demo, so a first look shows a full trace.
-    if (process.env.SWARM_LENS_DEMO === '1') {
+    // A snapshot open before a window reload is opened again; `npm start` without a reachable
+    // swarm opens the demo, so a first look shows a full trace.
+    const remembered = model.rememberedSnapshot;
+    if (remembered) {
+      void openSnapshotFile(model, remembered.file, remembered.label).catch((err) => {
+        log.warn(`the snapshot open before the reload is gone: ${err}`);
+        void model.useLive();
+      });
+    } else if (process.env.SWARM_LENS_DEMO === '1') {
       void openSnapshotFile(model, vscode.Uri.joinPath(context.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot')
         .then(() => vscode.commands.executeCommand('swarmLens.traceService', 'vote', 'client.1'))
         .catch((err) => log.error(`demo: ${err}`));

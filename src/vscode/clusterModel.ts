@@ -22,6 +22,8 @@ export type ModelState =
 /** Values of the `swarmLens.connection` context key, which picks the welcome view. */
 export type ConnectionContext = 'idle' | 'loading' | 'ready' | 'unreachable' | 'not-swarm' | 'not-manager' | 'error';
 
+const SNAPSHOT_KEY = 'swarmLens.openSnapshot';
+
 export class ClusterModel implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
@@ -31,7 +33,13 @@ export class ClusterModel implements vscode.Disposable {
   /** While set, everything answers from this snapshot file instead of a live engine. */
   private opened?: { bundle: Bundle; label: string };
 
-  constructor(private readonly log: Log) {}
+  /** `memento` keeps which snapshot file is open, so a window reload shows it again. */
+  constructor(private readonly log: Log, private readonly memento?: vscode.Memento) {}
+
+  /** The snapshot file open before a reload, if any. */
+  get rememberedSnapshot(): { file: string; label: string } | undefined {
+    return this.memento?.get<{ file: string; label: string }>(SNAPSHOT_KEY);
+  }
 
   get state(): ModelState {
     return this.current;
@@ -52,14 +60,16 @@ export class ClusterModel implements vscode.Disposable {
   }
 
   /** Shows a snapshot file (or the demo) instead of the live engine, until useLive(). */
-  openSnapshot(bundle: Bundle, label: string): Promise<void> {
+  openSnapshot(bundle: Bundle, label: string, file?: string): Promise<void> {
     this.opened = { bundle, label };
+    if (file) void this.memento?.update(SNAPSHOT_KEY, { file, label });
     void vscode.commands.executeCommand('setContext', 'swarmLens.snapshot', true);
     return this.refresh();
   }
 
   useLive(): Promise<void> {
     this.opened = undefined;
+    void this.memento?.update(SNAPSHOT_KEY, undefined);
     void vscode.commands.executeCommand('setContext', 'swarmLens.snapshot', false);
     return this.refresh();
   }

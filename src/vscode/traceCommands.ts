@@ -105,7 +105,7 @@ export async function openSnapshotFile(model: ClusterModel, file: string, label?
     throw new EngineError('api', `Cannot read ${file}: ${(err as Error).message}.`, String(err));
   }
   const bundle = parseBundle(text);
-  await model.openSnapshot(bundle, label ?? `snapshot ${file}`);
+  await model.openSnapshot(bundle, label ?? `snapshot ${file}`, file);
   await vscode.commands.executeCommand('swarmLens.services.focus');
 }
 

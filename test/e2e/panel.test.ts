@@ -194,6 +194,8 @@ test('the demo snapshot: mark 0x103 = 259, FWM 259 backends linked to the vote t
     await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
     const restored = await panelFrame(page, '0x105 = 261', 60_000);
     assert.match(await restored.locator('body').innerText(), /172\.18\.0\.2:8080/);
+    // ...and the views answer from the same snapshot as before the reload.
+    await page.locator('.statusbar', { hasText: 'snapshot of seed-demo' }).waitFor({ state: 'visible', timeout: 30_000 });
   });
 });
 
