@@ -248,3 +248,20 @@ test('garbage in every output never throws and never invents a finding about the
     assert.equal(t.service?.name, 'vote');
   }
 });
+
+test('a service published through the mesh: ingress_sbox is read for the ingress network, no false lb_ finding', async () => {
+  const t = await trace(recorded(), { service: 'voteweb' });
+  assert.ok(!ids(t).includes('lb-sandbox-missing'), ids(t).join());
+  assert.ok(t.sandboxes.some((s) => s.kind === 'ingress'));
+  assert.ok(!t.sandboxes.some((s) => s.kind === 'lb' && !s.present));
+});
+
+test('a sandbox that exists but cannot be entered is "unreadable", not "missing"', async () => {
+  const b = recorded();
+  const lb = b.nodes[0].output.sandboxes.find((s) => path.basename(s.netns).startsWith('lb_'))!;
+  lb.sections['iptables-save'] = { command: `nsenter --net=${lb.netns} iptables-save`, output: 'nsenter: reassociate to namespace \'ns/net\' failed: Operation not permitted', exitCode: 1 };
+  const t = await trace(b, { service: 'vote' });
+  assert.ok(ids(t).includes('sandbox-unreadable'));
+  assert.ok(!ids(t).includes('lb-sandbox-missing'));
+  assert.match(t.findings.find((f) => f.id === 'sandbox-unreadable')!.evidence[0], /Operation not permitted/);
+});

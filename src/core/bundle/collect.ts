@@ -9,13 +9,12 @@ import type { Task } from '../cluster/types';
 import type { EngineReader } from '../docker/engine';
 import { EngineError } from '../docker/errors';
 import type { DockerEndpoint } from '../docker/endpoint';
-import { canProbeFromHost, helperProbe, hostProbe, Probe, ProbeOptions } from '../netns/probe';
+import type { Probe } from '../netns/probe';
 import type { ProbeOutput, ProbeRequest } from '../netns/script';
-import { lbSandboxName } from '../trace/join';
-import type { TraceContext, TraceRunOptions } from '../trace/run';
+import { chooseProbe, lbRequests, type TraceContext, type TraceRunOptions } from '../trace/run';
 import { Bundle, BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle';
 
-export async function collectBundle(engine: EngineReader, options: ProbeOptions, signal?: AbortSignal): Promise<Bundle> {
+export async function collectBundle(engine: EngineReader, options: TraceRunOptions, signal?: AbortSignal): Promise<Bundle> {
   const raw = await fetchRawCluster(engine, signal);
   const cluster = new Cluster(buildSnapshot(raw));
   const self = cluster.snapshot.engine;
@@ -31,8 +30,7 @@ export async function collectBundle(engine: EngineReader, options: ProbeOptions,
     const netnsDir = path.dirname(anyKey);
     const requests: ProbeRequest[] = [
       { kind: 'sandbox', netns: '/proc/1/ns/net' },
-      { kind: 'sandbox', netns: path.join(netnsDir, 'ingress_sbox') },
-      ...cluster.snapshot.networks.filter((n) => !n.ingress).map((n) => ({ kind: 'sandbox' as const, netns: path.join(netnsDir, lbSandboxName(n.id)) })),
+      ...lbRequests(cluster, netnsDir, cluster.snapshot.networks.map((n) => n.id)),
       ...Object.values(sandboxKeys).map((netns) => ({ kind: 'sandbox' as const, netns })),
     ];
     // DNS as one client per service sees it: the first local task sharing a network with it.
@@ -41,7 +39,7 @@ export async function collectBundle(engine: EngineReader, options: ProbeOptions,
       const netns = client && sandboxKeys[client.containerId!];
       if (netns) requests.push({ kind: 'dns', netns, name: service.name }, { kind: 'dns', netns, name: `tasks.${service.name}` });
     }
-    const probe: Probe = canProbeFromHost(engine.endpoint, netnsDir) ? hostProbe(options.timeoutMs) : helperProbe(engine.endpoint, netnsDir, options);
+    const probe = chooseProbe(engine, netnsDir, options);
     nodes.push({ node: self.nodeName, netnsDir, probe: probe.kind as 'host' | 'helper', sandboxKeys, output: await probe.run(requests, signal) });
   }
   return {

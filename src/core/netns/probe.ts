@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { EngineHttp } from '../docker/http';
 import type { DockerEndpoint } from '../docker/endpoint';
 import { EngineError, toEngineError } from '../docker/errors';
-import { PROBE_SCRIPT, ProbeOutput, ProbeRequest, probeArgs, splitProbeOutput } from './script';
+import { MARKER, PROBE_SCRIPT, ProbeOutput, ProbeRequest, probeArgs, splitProbeOutput } from './script';
 
 export const HELPER_LABEL = 'swarm-lens.helper';
 
@@ -48,11 +48,17 @@ export function hostProbe(timeoutMs: number): Probe {
   };
 }
 
-/** Removes helper containers a crashed run left behind. */
-export async function removeLeftoverHelpers(endpoint: DockerEndpoint, signal = AbortSignal.timeout(10_000)): Promise<number> {
+/**
+ * Removes helper containers a crashed run left behind, leaving alone a helper another trace
+ * (another window, the CLI) is using right now.
+ */
+async function removeLeftoverHelpers(endpoint: DockerEndpoint, olderThanMs: number, signal = AbortSignal.timeout(10_000)): Promise<number> {
   const api = new EngineHttp(endpoint);
   const filters = encodeURIComponent(JSON.stringify({ label: [HELPER_LABEL] }));
-  const leftovers = (await api.json('GET', `/containers/json?all=1&filters=${filters}`, signal)) as { Id: string }[];
+  const helpers = (await api.json('GET', `/containers/json?all=1&filters=${filters}`, signal)) as { Id: string; Created: number; State?: string }[];
+  // A helper in use is running, or created a moment ago; a stopped one older than a few seconds is a leftover.
+  const age = (c: { Created: number }) => Date.now() / 1000 - c.Created;
+  const leftovers = helpers.filter((c) => age(c) > olderThanMs / 1000 || (c.State !== 'running' && age(c) > 5));
   await Promise.all(leftovers.map((c) => api.send('DELETE', `/containers/${c.Id}?force=1`, signal).catch(() => undefined)));
   return leftovers.length;
 }
@@ -62,7 +68,7 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
     kind: 'helper',
     run: async (requests, signal) => {
       const api = new EngineHttp(endpoint);
-      await removeLeftoverHelpers(endpoint).catch(() => 0);
+      await removeLeftoverHelpers(endpoint, options.timeoutMs + 30_000).catch(() => 0);
       // Inside the helper the node's netns folder is /netns; paths are mapped there and back.
       const inside = (p: string) => (p.startsWith(netnsDir + '/') ? '/netns/' + path.basename(p) : p);
       const mapped = requests.map((r) => ({ ...r, netns: inside(r.netns) }));
@@ -90,9 +96,14 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
           },
         })) as { Id: string };
         await api.json('POST', `/containers/${id}/start`, abort);
-        await api.json('POST', `/containers/${id}/wait`, abort);
+        const exit = (await api.json('POST', `/containers/${id}/wait`, abort)) as { StatusCode?: number };
         const logs = await api.send('GET', `/containers/${id}/logs?stdout=1&stderr=1`, abort);
-        return splitProbeOutput(demux(logs.body), back);
+        const text = logs.status === 200 ? demux(logs.body) : '';
+        // The script itself always ends 0; anything else means it could not run (no sh in the image...).
+        if (exit.StatusCode !== 0 || !text.includes(MARKER)) {
+          throw new EngineError('api', `The helper container ${options.helperImage} could not read the namespaces (exit ${exit.StatusCode}): it needs sh, nsenter, iptables-save, ipvsadm, ip and dig; see the log.`, `helper exit ${exit.StatusCode}, logs HTTP ${logs.status}: ${text.slice(0, 500)}`);
+        }
+        return splitProbeOutput(text, back);
       } catch (err) {
         if (timer.signal.aborted && !signal?.aborted) throw new EngineError('timeout', `The helper container did not finish in ${options.timeoutMs / 1000} s: check that the image ${options.helperImage} is on the node.`, 'helper timeout');
         const error = toEngineError(err, endpoint, `helper container (${options.helperImage})`);
@@ -111,7 +122,7 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
 }
 
 /** Docker's multiplexed log stream (8-byte frame headers) to plain text; plain text passes through. */
-export function demux(buffer: Buffer | string): string {
+function demux(buffer: Buffer | string): string {
   if (typeof buffer === 'string') return buffer;
   const parts: Buffer[] = [];
   let offset = 0;

@@ -18,8 +18,20 @@ export interface FindingInput {
 const ORDER = { error: 0, warning: 1, info: 2 } as const;
 
 export function findingsFor(input: FindingInput): Finding[] {
-  const checks = [ipvsMissing, lbSandboxMissing, vipMarks, ipvsWithoutMark, backends, sharedBackends, dnsAnswers, dnsrrCaveat, mesh, legacyLayout, noSource];
+  const checks = [sandboxUnreadable, ipvsMissing, lbSandboxMissing, vipMarks, ipvsWithoutMark, backends, sharedBackends, dnsAnswers, dnsrrCaveat, mesh, legacyLayout, noSource];
   return checks.flatMap((check) => check(input)).sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
+}
+
+function sandboxUnreadable({ trace, sandboxes }: FindingInput): Finding[] {
+  return sandboxes
+    .filter((s) => s.readError)
+    .map((s) => ({
+      id: 'sandbox-unreadable' as const,
+      severity: 'error' as const,
+      title: `${s.name} on ${trace.node} could not be read, so what it holds is unknown: the findings below may be incomplete.`,
+      evidence: [`${s.dump.sections['iptables-save']?.command}: ${s.readError}`],
+      fix: `Run Swarm Lens as root on ${trace.node}, or let it use a helper container (swarmLens.trace.probe = helper) whose image has nsenter, iptables-save, ipvsadm, ip and dig.`,
+    }));
 }
 
 /** Does IPVS matter for what is traced? Not for a dnsrr service: its names resolve to tasks. */

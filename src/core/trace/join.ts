@@ -36,6 +36,8 @@ export interface ParsedSandbox {
   ipvs: IpvsService[];
   /** The first line of ipvsadm's complaint when the kernel has no IPVS. */
   ipvsError: string | null;
+  /** Why the sandbox exists but could not be read (nsenter not permitted, a tool missing). */
+  readError: string | null;
   dump: SandboxDump;
 }
 
@@ -46,7 +48,9 @@ export function parseSandbox(dump: SandboxDump): ParsedSandbox {
   const name = path.basename(dump.netns);
   const s = dump.sections;
   const save = s['iptables-save'];
-  const present = !!save && save.exitCode === 0 && !NO_NETNS.test(save.output.split('\n')[0] ?? '');
+  // Absent: nsenter found no such namespace file. Any other failure is a sandbox we could not read.
+  const present = !!save && !(save.exitCode !== 0 && NO_NETNS.test(save.output.split('\n')[0] ?? ''));
+  const readError = save && save.exitCode !== 0 && present ? (save.output.split('\n')[0] ?? '').trim() || `exit ${save.exitCode}` : null;
   const listing = s['ipvsadm-ln'];
   const ipvsMessages = [listing?.output, s['proc-ip-vs']?.output].filter((t): t is string => !!t);
   const ipvsErrorLine = ipvsMessages.flatMap((t) => t.split('\n')).find((l) => NO_IPVS.test(l));
@@ -59,7 +63,8 @@ export function parseSandbox(dump: SandboxDump): ParsedSandbox {
   return {
     read: { netns: dump.netns, kind, present, ipvsAvailable },
     name,
-    rules: present && save ? flattenRules(parseIptablesSave(save.output)) : [],
+    rules: present && save && !readError ? flattenRules(parseIptablesSave(save.output)) : [],
+    readError,
     ipvs,
     ipvsError: ipvsErrorLine?.trim() ?? null,
     dump,

@@ -51,10 +51,11 @@ async function sandboxOf(engine: EngineReader, containerId: string, signal?: Abo
   return { netns, name: (str(inspect, 'Name') ?? containerId).replace(/^\//, ''), id: str(inspect, 'Id') ?? containerId };
 }
 
-function chooseProbe(ctx: TraceContext, netnsDir: string): Probe {
-  if (typeof ctx.options.probe === 'object') return ctx.options.probe;
-  const kind = ctx.options.probe ?? (canProbeFromHost(ctx.engine.endpoint, netnsDir) ? 'host' : 'helper');
-  return kind === 'host' ? hostProbe(ctx.options.timeoutMs) : helperProbe(ctx.engine.endpoint, netnsDir, ctx.options);
+/** The probe the options ask for, or the host probe when it can work here, else a helper. */
+export function chooseProbe(engine: EngineReader, netnsDir: string, options: TraceRunOptions): Probe {
+  if (typeof options.probe === 'object') return options.probe;
+  const kind = options.probe ?? (canProbeFromHost(engine.endpoint, netnsDir) ? 'host' : 'helper');
+  return kind === 'host' ? hostProbe(options.timeoutMs) : helperProbe(engine.endpoint, netnsDir, options);
 }
 
 /** Running tasks whose namespaces can be read and that share a network with the service: DNS sources. */
@@ -73,7 +74,7 @@ export function findTask(cluster: Cluster, ref: string): Task | undefined {
 }
 
 async function probeAndJoin(ctx: TraceContext, node: string, netnsDir: string, requests: ProbeRequest[], input: Omit<TraceInput, 'output' | 'probe' | 'takenAt' | 'recheck' | 'node'>): Promise<Trace> {
-  const probe = chooseProbe(ctx, netnsDir);
+  const probe = chooseProbe(ctx.engine, netnsDir, ctx.options);
   const output = await probe.run(requests, ctx.signal, node);
   const recheck = await recheckZeroWeights(ctx, probe, output, node);
   return buildTrace({ ...input, output, recheck, probe: probe.kind, takenAt: ctx.takenAt ?? new Date().toISOString(), node });
@@ -83,8 +84,16 @@ async function probeAndJoin(ctx: TraceContext, node: string, netnsDir: string, r
 async function recheckZeroWeights(ctx: TraceContext, probe: Probe, output: ProbeOutput, node: string): Promise<ProbeOutput | undefined> {
   const zero = output.sandboxes.filter((d) => parseSandbox(d).ipvs.some((v) => v.backends.some((b) => b.weight === 0)));
   if (zero.length === 0) return undefined;
-  await new Promise((resolve) => setTimeout(resolve, ctx.options.recheckDelayMs));
+  await abortableDelay(ctx.options.recheckDelayMs, ctx.signal);
   return probe.run(zero.map((d) => ({ kind: 'sandbox', netns: d.netns })), ctx.signal, node);
+}
+
+function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new EngineError('cancelled', 'Cancelled.', 'recheck'));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(new EngineError('cancelled', 'Cancelled.', 'recheck'))), { once: true });
+  });
 }
 
 export async function traceService(ctx: TraceContext, serviceName: string, from?: string): Promise<Trace> {
@@ -98,7 +107,7 @@ export async function traceService(ctx: TraceContext, serviceName: string, from?
     const any = anyReadableTask(ctx);
     const { netns } = await sandboxOf(engine, any.containerId!, signal);
     const dir = path.dirname(netns);
-    return probeAndJoin(ctx, any.nodeName, dir, lbRequests(dir, service.vips.map((v) => v.networkId), service.ports.some((p) => p.publishMode === 'ingress')), {
+    return probeAndJoin(ctx, any.nodeName, dir, lbRequests(cluster, dir, service.vips.map((v) => v.networkId)), {
       cluster, kind: 'service', service, leadCommands: [`docker network inspect --verbose ${service.vips.map((v) => v.networkName).join(' ')}`],
     });
   }
@@ -107,7 +116,7 @@ export async function traceService(ctx: TraceContext, serviceName: string, from?
   const sourceNode = (sourceTask ?? findTask(cluster, source.id))?.nodeName ?? cluster.snapshot.engine.nodeName;
   const requests: ProbeRequest[] = [
     { kind: 'sandbox', netns: source.netns },
-    ...lbRequests(dir, service.vips.map((v) => v.networkId), service.ports.some((p) => p.publishMode === 'ingress' && !!p.publishedPort)),
+    ...lbRequests(cluster, dir, service.vips.map((v) => v.networkId)),
     { kind: 'dns', netns: source.netns, name: service.name },
     { kind: 'dns', netns: source.netns, name: `tasks.${service.name}` },
   ];
@@ -120,10 +129,17 @@ export async function traceService(ctx: TraceContext, serviceName: string, from?
   });
 }
 
-function lbRequests(dir: string, networkIds: string[], ingress: boolean): ProbeRequest[] {
-  const requests: ProbeRequest[] = [...new Set(networkIds)].map((id) => ({ kind: 'sandbox', netns: path.join(dir, lbSandboxName(id)) }));
-  if (ingress) requests.push({ kind: 'sandbox', netns: path.join(dir, 'ingress_sbox') });
-  return requests.filter((r, i) => !requests.slice(0, i).some((x) => x.netns === r.netns));
+/**
+ * The load balancers of these networks on a node: lb_<id> per overlay network (18.06+), and
+ * ingress_sbox for the ingress network, which has no lb_ sandbox of its own.
+ */
+export function lbRequests(cluster: Cluster, dir: string, networkIds: string[]): ProbeRequest[] {
+  const ids = [...new Set(networkIds)];
+  const ingress = ids.some((id) => cluster.network(id)?.ingress);
+  return [
+    ...ids.filter((id) => !cluster.network(id)?.ingress).map((id) => ({ kind: 'sandbox' as const, netns: path.join(dir, lbSandboxName(id)) })),
+    ...(ingress ? [{ kind: 'sandbox' as const, netns: path.join(dir, 'ingress_sbox') }] : []),
+  ];
 }
 
 export async function traceContainer(ctx: TraceContext, ref: string): Promise<Trace> {
@@ -136,7 +152,7 @@ export async function traceContainer(ctx: TraceContext, ref: string): Promise<Tr
   const services = cluster.services.filter((s) => s.networkIds.some((n) => networkIds.includes(n)) && !cluster.network(s.networkIds[0])?.ingress).slice(0, 20);
   const requests: ProbeRequest[] = [
     { kind: 'sandbox', netns: source.netns },
-    ...lbRequests(dir, networkIds.filter((n) => !cluster.network(n)?.ingress), false),
+    ...lbRequests(cluster, dir, networkIds.filter((n) => !cluster.network(n)?.ingress)),
     ...services.map((s) => ({ kind: 'dns' as const, netns: source.netns, name: s.name })),
   ];
   return probeAndJoin(ctx, task?.nodeName ?? cluster.snapshot.engine.nodeName, dir, requests, {
