@@ -42,7 +42,8 @@ interface Args {
 const VALUE_FLAGS = new Set(['--from', '--host', '--snapshot', '--helper-image', '--timeout', '--probe', '-o', '--output']);
 
 function parseArgs(argv: string[]): Args {
-  const [command = '', ...rest] = argv;
+  // `swarm-lens --help` has no command: flags alone.
+  const [command = '', ...rest] = argv[0]?.startsWith('-') ? ['', ...argv] : argv;
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   for (let i = 0; i < rest.length; i++) {
@@ -58,6 +59,14 @@ function parseArgs(argv: string[]): Args {
 }
 
 class UsageError extends Error {}
+
+/** Ctrl-C aborts the work in flight, so a helper container is removed before the CLI exits. */
+const interrupted = new AbortController();
+process.once('SIGINT', () => {
+  interrupted.abort();
+  process.stderr.write('swarm-lens: interrupted\n');
+  setTimeout(() => process.exit(130), 5000).unref();
+});
 
 /** A file the user named could not be read: say which and why, not a Docker error. */
 function readText(file: string): string {
@@ -77,9 +86,10 @@ async function main(argv: string[]): Promise<number> {
   const json = args.flags.has('--json');
   const timeoutMs = Number(args.flags.get('--timeout') ?? 30) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout takes a number of seconds.');
-  if (args.command === '' || args.flags.has('--help') || args.flags.has('-h') || args.command === 'help') {
+  const help = args.flags.has('--help') || args.flags.has('-h') || args.command === 'help';
+  if (help || args.command === '') {
     out(USAGE);
-    return args.command === '' ? 2 : 0;
+    return help ? 0 : 2;
   }
   if (args.command === 'explain') return explain(args, json);
   if (!['trace', 'inspect', 'mesh', 'collect', 'ip'].includes(args.command)) throw new UsageError(`Unknown command "${args.command}".`);
@@ -105,8 +115,12 @@ async function main(argv: string[]): Promise<number> {
     case 'collect': {
       const file = args.flags.get('-o') ?? args.flags.get('--output');
       if (typeof file !== 'string') throw new UsageError('collect needs -o <file>.');
-      const bundle = await collectBundle(engine, options);
-      fs.writeFileSync(file, JSON.stringify(bundle, null, 1) + '\n');
+      const bundle = await collectBundle(engine, options, interrupted.signal);
+      try {
+        fs.writeFileSync(file, JSON.stringify(bundle, null, 1) + '\n');
+      } catch (err) {
+        throw new BundleError(`Cannot write ${file}: ${(err as Error).message}.`);
+      }
       const sandboxes = bundle.nodes.reduce((n, d) => n + d.output.sandboxes.length, 0);
       out(json ? JSON.stringify({ file, sandboxes, takenAt: bundle.takenAt }) : `Saved ${file}: API data of ${bundle.cluster} and ${sandboxes} sandboxes of ${bundle.nodes.map((n) => n.node).join(', ') || 'no node'} (${bundle.nodes[0]?.probe ?? 'no'} probe).`);
       return 0;
@@ -122,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
     case 'trace':
     case 'inspect':
     case 'mesh': {
-      const ctx = await traceContext();
+      const ctx = { ...(await traceContext()), signal: interrupted.signal };
       let trace: Trace;
       if (args.command === 'trace') {
         const from = args.flags.get('--from');

@@ -60,7 +60,15 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
 
     // The trace panel: its links reveal in the tree and open inspect documents; Refresh reruns it.
     const panelHandlers: TracePanelHandlers = {
-      refresh: async (current) => (await runTrace(model, requestOf(current))) ?? current,
+      refresh: async (current, token) => {
+        const controller = new AbortController();
+        const link = token.onCancellationRequested(() => controller.abort());
+        try {
+          return (await runTrace(model, requestOf(current), controller.signal)) ?? current;
+        } finally {
+          link.dispose();
+        }
+      },
       reveal: async (kind, id) => {
         const cluster = model.cluster;
         const target = kind === 'task' ? id : (cluster?.service(id)?.id ?? id);

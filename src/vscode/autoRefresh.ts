@@ -7,6 +7,8 @@ import { readSettings } from './settings';
 
 const DEBOUNCE_MS = 750;
 const EVENT_TYPES = ['service', 'node', 'network', 'container'];
+/** Events that change what the views show; health checks and execs would refresh all the time. */
+const EVENT_ACTIONS = ['create', 'update', 'remove', 'start', 'die', 'destroy', 'connect', 'disconnect'];
 
 export class AutoRefresh implements vscode.Disposable {
   private readonly visible = new Set<vscode.TreeView<unknown>>();
@@ -67,14 +69,17 @@ export class AutoRefresh implements vscode.Disposable {
         // A snapshot does not change: nothing to watch until the live engine is back.
         if (this.model.snapshot) throw new Error('showing a snapshot');
         const engine = this.model.engine();
-        await engine.events(EVENT_TYPES, () => this.schedule(DEBOUNCE_MS), signal);
+        await engine.events(EVENT_TYPES, EVENT_ACTIONS, () => this.schedule(DEBOUNCE_MS), signal);
         delay = 2000;
       } catch (err) {
         this.log.debug(`event stream: ${(err as Error).message}`);
         delay = Math.min(delay * 2, 60000);
       }
       if (signal.aborted) return;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
     }
   }
 

@@ -111,7 +111,8 @@ export class ClusterModel implements vscode.Disposable {
   /** Loads once if nothing was loaded yet; otherwise returns what is cached or in flight. */
   async ensureLoaded(): Promise<Cluster | undefined> {
     if (this.current.kind === 'idle') await this.refresh();
-    else if (this.inFlight) await this.inFlight.done;
+    // A refresh that an event's refresh replaced settles early: wait for the newest.
+    while (this.inFlight) await this.inFlight.done;
     return this.cluster;
   }
 

@@ -31,21 +31,25 @@ export class IpHoverProvider implements vscode.HoverProvider {
   }
 }
 
+/** Cluster text in trusted Markdown: nothing in it may close a code span or start a link. */
+const plain = (text: string) => text.replace(/[`[\]\\<>]/g, '');
+const code = (name: string) => '`' + plain(name) + '`';
+
 export function hoverMarkdown(cluster: Cluster, ip: string, owners: readonly IpOwner[]): vscode.MarkdownString {
-  const node = cluster.snapshot.engine.nodeName;
+  const node = plain(cluster.snapshot.engine.nodeName);
   const lines = owners.map((owner) => {
     switch (owner.kind) {
       case 'vip': {
-        const backends = vipBackends(cluster, owner.service, owner.vip).map((b) => `\`${b.task.name}\` (${b.task.nodeName})`);
+        const backends = vipBackends(cluster, owner.service, owner.vip).map((b) => `${code(b.task.name)} (${plain(b.task.nodeName)})`);
         const mark = owner.vip.mark ? `, mark \`${formatMark(owner.vip.mark)}\` on ${node}` : '';
-        return `**${ip}**: VIP of service \`${owner.service.name}\` on \`${owner.vip.networkName}\`${mark}; backends ${backends.join(', ') || 'none running'}`;
+        return `**${ip}**: VIP of service ${code(owner.service.name)} on ${code(owner.vip.networkName)}${mark}; backends ${backends.join(', ') || 'none running'}`;
       }
       case 'task': {
         const t = owner.task;
-        return `**${ip}**: task \`${t.name}\` of service \`${t.serviceName}\` on \`${owner.address.networkName}\`, node \`${t.nodeName}\`, ${t.state}${t.containerId ? `, container \`${shortId(t.containerId)}\`` : ''}`;
+        return `**${ip}**: task ${code(t.name)} of service ${code(t.serviceName)} on ${code(owner.address.networkName)}, node ${code(t.nodeName)}, ${t.state}${t.containerId ? `, container ${code(shortId(t.containerId))}` : ''}`;
       }
       default:
-        return `**${ip}**: ${describeOwner(cluster, owner)}`;
+        return `**${ip}**: ${plain(describeOwner(cluster, owner))}`;
     }
   });
   const service = owners.map((o) => (o.kind === 'vip' ? o.service.name : o.kind === 'task' ? o.task.serviceName : undefined)).find(Boolean);

@@ -28,19 +28,24 @@ export interface TraceCommandDeps {
 }
 
 /** Runs a trace with a cancellable notification; undefined when cancelled. */
-export async function runTrace(model: ClusterModel, request: TraceRequest): Promise<Trace | undefined> {
+export async function runTrace(model: ClusterModel, request: TraceRequest, signal?: AbortSignal): Promise<Trace | undefined> {
   const title = request.kind === 'service' ? `Tracing ${request.service}` : request.kind === 'mesh' ? `Tracing the routing mesh on ${request.port}/${request.protocol}` : `Reading the namespaces of ${request.container}`;
   // A live trace may take seconds (a helper container): a notification with Cancel. A snapshot answers at once.
   const location = model.snapshot ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
   return vscode.window.withProgress({ location, title, cancellable: true }, async (_progress, token) => {
     const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
-    const ctx = await model.traceContext(controller.signal);
+    const link = token.onCancellationRequested(() => controller.abort());
+    const outer = signal && (() => controller.abort());
+    if (outer) signal!.addEventListener('abort', outer, { once: true });
     try {
+      const ctx = await model.traceContext(controller.signal);
       return await traceFor(ctx, request);
     } catch (err) {
       if (controller.signal.aborted || (err instanceof EngineError && err.kind === 'cancelled')) return undefined;
       throw err;
+    } finally {
+      link.dispose();
+      if (outer) signal!.removeEventListener('abort', outer);
     }
   });
 }
@@ -80,6 +85,12 @@ export function registerTraceCommands(deps: TraceCommandDeps, register: Register
     register('swarmLens.inspectNetns', async (target?: ServicesElement) => {
       const task = target?.type === 'task' ? target.task : await pickTask(model, 'Container whose network namespace to read');
       if (!task?.containerId) return;
+      const ctx = await model.traceContext();
+      const readable = ctx.readableNodes ?? [ctx.cluster.snapshot.engine.nodeName];
+      if (!readable.includes(task.nodeName)) {
+        void vscode.window.showInformationMessage(`${task.name} runs on ${task.nodeName}; only ${readable.join(', ')} can be read from here: pick ${task.nodeName}'s Docker context to read its namespaces.`);
+        return;
+      }
       await traceAndShow({ kind: 'container', container: task.containerId });
     }),
     register('swarmLens.traceMesh', async (target?: ServicesElement) => {
@@ -109,10 +120,19 @@ export async function openSnapshotFile(model: ClusterModel, file: string, label?
   await vscode.commands.executeCommand('swarmLens.services.focus');
 }
 
+/** Writes a snapshot file; a file system error is one sentence naming the file. */
+function writeSnapshot(file: string, bundle: unknown): void {
+  try {
+    fs.writeFileSync(file, JSON.stringify(bundle, null, 1) + '\n');
+  } catch (err) {
+    throw new EngineError('api', `Cannot write ${file}: ${(err as Error).message}.`, String(err));
+  }
+}
+
 async function saveSnapshot(model: ClusterModel): Promise<void> {
   if (model.snapshot) {
     const uri = await vscode.window.showSaveDialog({ title: 'Save Snapshot', filters: { 'Swarm Lens snapshot': ['json'] } });
-    if (uri) fs.writeFileSync(uri.fsPath, JSON.stringify(model.snapshot.bundle, null, 1) + '\n');
+    if (uri) writeSnapshot(uri.fsPath, model.snapshot.bundle);
     return;
   }
   const uri = await vscode.window.showSaveDialog({ title: 'Save Snapshot', defaultUri: vscode.Uri.file(`swarm-snapshot-${new Date().toISOString().slice(0, 10)}.json`), filters: { 'Swarm Lens snapshot': ['json'] } });
@@ -123,7 +143,7 @@ async function saveSnapshot(model: ClusterModel): Promise<void> {
     const ctx = await model.traceContext(controller.signal);
     return collectBundle(model.engine(), ctx.options, controller.signal);
   });
-  fs.writeFileSync(uri.fsPath, JSON.stringify(bundle, null, 1) + '\n');
+  writeSnapshot(uri.fsPath, bundle);
   const sandboxes = bundle.nodes.reduce((n, d) => n + d.output.sandboxes.length, 0);
   void vscode.window.showInformationMessage(`Saved the cluster and ${sandboxes} sandboxes of ${bundle.nodes.map((n) => n.node).join(', ') || 'no node'} to ${uri.fsPath}.`);
 }

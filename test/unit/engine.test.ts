@@ -228,7 +228,7 @@ test('events stream: parses events line by line and stops on abort', async () =>
   try {
     const seen: string[] = [];
     const controller = new AbortController();
-    await engineAt(replay.host).events(['service'], (e) => seen.push(`${e.Type}:${e.Action}`), controller.signal);
+    await engineAt(replay.host).events(['service'], ['update'], (e) => seen.push(`${e.Type}:${e.Action}`), controller.signal);
     assert.deepEqual(seen, ['service:update', 'container:start']);
     assert.match(replay.requests.find((r) => r.includes('/events')) ?? '', /filters=/);
   } finally {

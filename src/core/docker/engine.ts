@@ -77,8 +77,8 @@ export class Engine implements EngineReader {
    * Streams Docker events of the given types until `signal` aborts or the stream ends.
    * Resolves when the stream ends; rejects with EngineError if it cannot start.
    */
-  async events(types: string[], onEvent: (event: DockerEvent) => void, signal: AbortSignal): Promise<void> {
-    const path = `/events?filters=${encodeURIComponent(JSON.stringify({ type: types }))}`;
+  async events(types: string[], actions: string[], onEvent: (event: DockerEvent) => void, signal: AbortSignal): Promise<void> {
+    const path = `/events?filters=${encodeURIComponent(JSON.stringify({ type: types, event: actions }))}`;
     const stream = await this.call('GET /events', signal, (abortSignal) => this.http.stream(path, abortSignal));
     await new Promise<void>((resolve) => {
       let buffered = '';
@@ -96,13 +96,15 @@ export class Engine implements EngineReader {
           }
         }
       });
-      stream.on('error', () => resolve());
-      stream.on('end', () => resolve());
-      stream.on('close', () => resolve());
-      signal.addEventListener('abort', () => {
-        (stream as unknown as { destroy?: () => void }).destroy?.();
+      const onAbort = () => stream.destroy();
+      const done = () => {
+        signal.removeEventListener('abort', onAbort);
         resolve();
-      });
+      };
+      stream.on('error', done);
+      stream.on('end', done);
+      stream.on('close', done);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 

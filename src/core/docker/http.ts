@@ -132,7 +132,9 @@ function dialStdio(endpoint: DockerEndpoint): Duplex {
     },
   });
   const socket = Duplex.from({ readable, writable });
-  child.on('error', (err) => socket.destroy(err));
+  child.on('error', (err: NodeJS.ErrnoException) =>
+    socket.destroy(err.code === 'ENOENT' ? Object.assign(new Error(`ssh is not installed here (needed for ${endpoint.host})`), { code: 'ESSH' }) : err),
+  );
   child.on('close', (code) => {
     if (!code) readable.end();
     else socket.destroy(Object.assign(new Error(`ssh ${target}: ${stderr.trim() || `exit ${code}`}`), { code: code === 255 ? 'EHOSTUNREACH' : 'ESSH' }));
