@@ -2,6 +2,7 @@
 // Resolve Service Name, and the snapshot commands. Each runs with a cancellable progress
 // notification; cancelling aborts the probe, which removes its helper container.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { parseBundle } from '../core/bundle/bundle';
 import { collectBundle } from '../core/bundle/collect';
@@ -135,7 +136,10 @@ async function saveSnapshot(model: ClusterModel): Promise<void> {
     if (uri) writeSnapshot(uri.fsPath, model.snapshot.bundle);
     return;
   }
-  const uri = await vscode.window.showSaveDialog({ title: 'Save Snapshot', defaultUri: vscode.Uri.file(`swarm-snapshot-${new Date().toISOString().slice(0, 10)}.json`), filters: { 'Swarm Lens snapshot': ['json'] } });
+  // Next to the open folder (or the home folder), never the file system root.
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+  const defaultUri = vscode.Uri.joinPath(folder, `swarm-snapshot-${new Date().toISOString().slice(0, 10)}.json`);
+  const uri = await vscode.window.showSaveDialog({ title: 'Save Snapshot', defaultUri, filters: { 'Swarm Lens snapshot': ['json'] } });
   if (!uri) return;
   const bundle = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Saving a snapshot of the swarm', cancellable: true }, async (_p, token) => {
     const controller = new AbortController();

@@ -250,12 +250,13 @@ test('palette Resolve Service Name... and Save Snapshot... on the real swarm', {
     assert.equal(rows.filter((r) => /vote\.[12] on /.test(r)).length, 2, rows.join('\n'));
     await page.keyboard.press('Escape');
 
-    const file = path.join(workspace, 'saved-snapshot.json');
+    // The dialog proposes a file in the open folder; a person accepts it.
+    const file = path.join(workspace, `swarm-snapshot-${new Date().toISOString().slice(0, 10)}.json`);
     await palette(page, 'Swarm: Save Snapshot...');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
-    await input.fill(file);
-    await page.waitForTimeout(300); // the simple file dialog checks the typed path before it accepts Enter
+    await page.waitForFunction((f) => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.endsWith(f), path.basename(file));
+    await page.waitForTimeout(300); // the simple file dialog checks the path before it accepts Enter
     await page.keyboard.press('Enter');
     const deadline = Date.now() + 60_000;
     while (!fs.existsSync(file) && Date.now() < deadline) await page.waitForTimeout(250);
