@@ -176,7 +176,7 @@ export class ClusterModel implements vscode.Disposable {
   }
 }
 
-export function connectionContext(state: ModelState): ConnectionContext {
+function connectionContext(state: ModelState): ConnectionContext {
   if (state.kind !== 'error') return state.kind;
   switch (state.error.kind) {
     case 'no-socket':

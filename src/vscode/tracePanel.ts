@@ -171,11 +171,6 @@ export class TracePanel implements vscode.Disposable {
     return new TracePanel(context, panel, trace, handlers);
   }
 
-  /** The open panel of a target, if any (the key of `traceKey`). */
-  static find(trace: Trace): TracePanel | undefined {
-    return TracePanel.panels.get(traceKey(trace));
-  }
-
   /** Takes over a panel VS Code restored after a reload (see registerTracePanelSerializer). */
   static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, trace: Trace, handlers: TracePanelHandlers = {}): TracePanel {
     TracePanel.panels.get(traceKey(trace))?.dispose();

@@ -45,7 +45,7 @@ function hasFinding(trace: Trace, id: string): boolean {
 }
 
 /** The health of a task as a backend or a DNS answer. */
-export function taskHealth(task: TaskRef | undefined, weight: number | null = 1): Health {
+function taskHealth(task: TaskRef | undefined, weight: number | null = 1): Health {
   if (!task || task.state !== 'running') return 'error';
   if (weight === 0) return 'warn';
   return 'ok';

@@ -4,7 +4,7 @@ import { formatMark } from './marks';
 import { formatPort } from './snapshot';
 import type { Service, ServiceVip, Task } from './types';
 
-export function replicasText(s: Service): string {
+function replicasText(s: Service): string {
   return `${s.running}/${s.desired ?? '?'}`;
 }
 

@@ -80,7 +80,7 @@ function keep<T>(item: T | string, warnings: string[], kind: string): T[] {
   return [item];
 }
 
-export function readEngine(info: Json, version?: Json): EngineSummary {
+function readEngine(info: Json, version?: Json): EngineSummary {
   if (!obj(info)) throw badResponse('GET /info', 'expected an object');
   const state = str(info, 'Swarm', 'LocalNodeState') ?? 'inactive';
   return {

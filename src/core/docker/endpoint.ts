@@ -213,8 +213,3 @@ export function parseHost(host: string, context: string, source: EndpointSource,
       throw new EndpointError(`${what} (${host}) is not a Docker address: use unix:///path, tcp://HOST:PORT or ssh://USER@HOST.`);
   }
 }
-
-/** A short human label: `unix:///var/run/docker.sock` or `ssh://me@node1`. */
-export function describeEndpoint(endpoint: DockerEndpoint): string {
-  return endpoint.context === 'default' ? endpoint.host : `${endpoint.context} (${endpoint.host})`;
-}
