@@ -266,3 +266,18 @@ test('palette Resolve Service Name... and Save Snapshot... on the real swarm', {
     assert.ok(saved.raw.services.some((s: { Spec: { Name: string } }) => s.Spec.Name === 'vote'));
   });
 });
+
+test('palette Select Docker Context... lists the contexts and keeps reading the chosen engine', { timeout: 120_000 }, async (t) => {
+  if (!vscode.ready(t)) return;
+  await withPage('select-context', async (page) => {
+    await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 60_000 });
+    await palette(page, 'Swarm: Select Docker Context...');
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'default' }).first();
+    await row.waitFor({ state: 'visible' });
+    // `default` is the DOCKER_HOST this window was started with, as `docker context ls` shows it.
+    assert.match(await row.innerText(), new RegExp(vscode.env.DOCKER_HOST.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+    await row.click();
+    await page.locator('.statusbar', { hasText: /default · .* · manager/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    await treeRow(page, 'vote').waitFor({ state: 'visible' });
+  });
+});
