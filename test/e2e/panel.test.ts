@@ -182,6 +182,8 @@ test('the demo snapshot: mark 0x103 = 259, FWM 259 backends linked to the vote t
     assert.match(text, /vote\.2 · node1 · running/);
     assert.match(text, /legacy layout/);
     await screenshot(page, 'panel-dark.png');
+    // The strict CSP holds: nothing the panel loads or runs was refused.
+    assert.deepEqual(consoleLogOf(page).filter((l) => /Content[- ]Security[- ]Policy/i.test(l)), []);
     await palette(page, 'Swarm: Trace Routing Mesh...');
     const mesh = await panelFrame(page, '0x105 = 261', 60_000);
     assert.match(await mesh.locator('body').innerText(), /172\.18\.0\.2:8080/);
