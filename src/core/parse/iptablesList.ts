@@ -101,15 +101,9 @@ function decodeExtras(r: IptablesRule, x: string[]): void {
       continue;
     }
     if (w === 'mark' && x[i + 1] === 'match') {
-      let v = x[i + 2] ?? '';
-      let k = 'mark';
-      if (v === '!') {
-        k = '!mark';
-        v = x[i + 3] ?? '';
-        i++;
-      }
-      setMatchOption(r, match('mark'), k, v);
-      i += 2;
+      const o = negatableValue(x, i + 2);
+      setMatchOption(r, match('mark'), o.neg + 'mark', o.value);
+      i += 2 + o.extra;
       continue;
     }
     if (PORT_MODULES.has(w)) {
@@ -131,15 +125,9 @@ function decodeExtras(r: IptablesRule, x: string[]): void {
       continue;
     }
     if (w === 'multiport' && (x[i + 1] === 'dports' || x[i + 1] === 'sports' || x[i + 1] === 'ports')) {
-      let v = x[i + 2] ?? '';
-      let neg = '';
-      if (v === '!') {
-        neg = '!';
-        v = x[i + 3] ?? '';
-        i++;
-      }
-      setMatchOption(r, match('multiport'), neg + x[i + 1]!, v);
-      i += 2;
+      const o = negatableValue(x, i + 2);
+      setMatchOption(r, match('multiport'), o.neg + x[i + 1]!, o.value);
+      i += 2 + o.extra;
       continue;
     }
     if (w === 'ADDRTYPE' && x[i + 1] === 'match') {
@@ -153,18 +141,9 @@ function decodeExtras(r: IptablesRule, x: string[]): void {
           continue;
         }
         if (k !== 'dst-type' && k !== 'src-type') break;
-        let v = x[i + 2] ?? '';
-        let neg = '';
-        if (v === '!') {
-          neg = '!';
-          v = x[i + 3] ?? '';
-          i++;
-        } else if (v.startsWith('!')) {
-          neg = '!';
-          v = v.slice(1);
-        }
-        setMatchOption(r, m, neg + k, v);
-        i += 2;
+        const o = negatableValue(x, i + 2);
+        setMatchOption(r, m, o.neg + k, o.value);
+        i += 2 + o.extra;
       }
       continue;
     }
@@ -368,4 +347,12 @@ export function parseIptablesList(text: string): IptablesParseResult {
   const tables: IptablesTable[] = [];
   for (const b of res.blocks) for (const t of (b.parser as IptablesListBlock).tables) tables.push(t);
   return { tables, skippedLines: res.skippedLines };
+}
+
+/** The value word at `at` of a -nvL match, negated by a `!` word before it or glued to it. */
+function negatableValue(x: readonly string[], at: number): { neg: '' | '!'; value: string; extra: number } {
+  const v = x[at] ?? '';
+  if (v === '!') return { neg: '!', value: x[at + 1] ?? '', extra: 1 };
+  if (v.startsWith('!')) return { neg: '!', value: v.slice(1), extra: 0 };
+  return { neg: '', value: v, extra: 0 };
 }

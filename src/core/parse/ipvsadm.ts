@@ -105,20 +105,7 @@ export class IpvsListBlock implements BlockParser {
     if (n < 3 || n >= f.length >> 1) return null;
     const proto = internAt(t, f[0]!, f[1]!, SERVICE_PROTOCOL_LIST);
     if (!SERVICE_PROTOCOLS.has(proto)) return null;
-    const s: IpvsService = {
-      protocol: proto as IpvsProtocol,
-      fwmark: null,
-      address: null,
-      host: null,
-      port: null,
-      scheduler: null,
-      flags: '',
-      ipv6: false,
-      backends: [],
-      stats: null,
-      truncated: false,
-      line: lineNo,
-    };
+    const s = newIpvsService(proto as IpvsProtocol, false, lineNo);
     let i = 2;
     const a1 = f[2]!;
     const b1 = f[3]!;
@@ -269,4 +256,9 @@ export function parseIpvsadm(text: string): IpvsParseResult {
 /** Same as parseIpvsadm but every address and mark is read as /proc/net/ip_vs hex. */
 export function parseIpvsListHex(text: string): IpvsParseResult {
   return collect(text, ipvsListFactory(true));
+}
+
+/** A virtual service with nothing known yet but its protocol; every listing form fills it in. */
+export function newIpvsService(protocol: IpvsProtocol, ipv6: boolean, line: number): IpvsService {
+  return { protocol, fwmark: null, address: null, host: null, port: null, scheduler: null, flags: '', ipv6, backends: [], stats: null, truncated: false, line };
 }

@@ -12,6 +12,7 @@
  */
 import type { CommandHints } from './lines';
 import { decodeTextAddress } from './ipvsAddress';
+import { newIpvsService } from './ipvsadm';
 import { scan, type BlockFactory, type BlockParser } from './scan';
 import { tokenize } from './tokens';
 import type { IpvsBackend, IpvsForward, IpvsParseResult, IpvsProtocol, IpvsService } from './types';
@@ -115,20 +116,7 @@ export class IpvsSaveBlock implements BlockParser {
     const key = `${l.protocol}|${l.spec}|${l.ipv6 ? 6 : 4}`;
     let s = this.byKey.get(key);
     if (s !== undefined) return s;
-    s = {
-      protocol: l.protocol,
-      fwmark: null,
-      address: null,
-      host: null,
-      port: null,
-      scheduler: null,
-      flags: '',
-      ipv6: l.ipv6,
-      backends: [],
-      stats: null,
-      truncated: false,
-      line: lineNo,
-    };
+    s = newIpvsService(l.protocol, l.ipv6, lineNo);
     if (l.protocol === 'FWM') {
       s.fwmark = parseMark(l.spec);
       if (s.fwmark === null) return null;
