@@ -3,23 +3,35 @@
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
-import_rootfs() { # rootfs image cmd-json
-  tar --numeric-owner -C "$1" -c . | docker import --change "LABEL $TEST_LABEL" \
-    --change "ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin" --change "CMD $3" - "$2" >/dev/null
+import_rootfs() { tar --numeric-owner -C "$1" -c . | import_tar "$2" "$3"; }   # rootfs image cmd-json
+import_tar() { # image cmd-json, the rootfs tar on stdin
+  docker import --change "LABEL $TEST_LABEL" --change "ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin" \
+    --change "CMD $2" - "$1" >/dev/null
+}
+
+# Each image is a rootfs folder made by make_*_rootfs, then imported (here, or by the lab on
+# each of its nodes).
+WEB_IMAGE_CMD='["/bin/serve"]'
+HELPER_IMAGE_CMD='["/bin/sh"]'
+build_web_image() { build_image make_web_rootfs "$WEB_IMAGE" "$WEB_IMAGE_CMD"; }
+build_helper_image() { build_image make_helper_rootfs "$HELPER_IMAGE" "$HELPER_IMAGE_CMD"; }
+build_image() { # make_rootfs image cmd-json
+  local root
+  root=$(mktemp -d)
+  "$1" "$root"
+  import_rootfs "$root" "$2" "$3"
+  rm -rf "$root"
 }
 
 # busybox httpd that answers with the task's hostname, so a response names its backend.
-build_web_image() {
-  local root a
-  root=$(mktemp -d)
+make_web_rootfs() {
+  local root=$1 a
   mkdir -p "$root"/{bin,etc,tmp,www}
   cp /bin/busybox "$root/bin/"   # busybox-static: no libraries needed
   for a in $("$root/bin/busybox" --list); do [[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"; done
   printf '#!/bin/sh\nhostname >/www/index.html\nexec httpd -f -p 80 -h /www\n' >"$root/bin/serve"
   chmod 755 "$root/bin/serve"
   echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
-  import_rootfs "$root" "$WEB_IMAGE" '["/bin/serve"]'
-  rm -rf "$root"
 }
 
 # Copy a host file to the same real path inside the rootfs (follows merged-/usr symlinks).
@@ -32,9 +44,8 @@ put() {
 
 # The tools a trace runs inside a sandbox: nsenter, iptables (both backends), ipvsadm, dig, ip.
 # Host binaries plus what ldd reports; xtables extensions are dlopen()ed, so copied explicitly.
-build_helper_image() {
-  local ROOT d f n bins=() libs sbin
-  ROOT=$(mktemp -d)
+make_helper_rootfs() {
+  local ROOT=$1 d f n bins=() libs sbin
   for d in bin sbin lib lib64; do   # mirror the host's layout (merged /usr or not)
     if [[ -L /$d ]]; then ln -s "$(readlink "/$d")" "$ROOT/$d"; mkdir -p "$ROOT/$(readlink -f "/$d")"
     elif [[ -d /$d ]]; then mkdir -p "$ROOT/$d"; fi
@@ -63,8 +74,6 @@ build_helper_image() {
     if [[ -e $f ]]; then cp -r "$f" "$ROOT/etc/"; fi
   done
   echo 'root:x:0:0:root:/:/bin/sh' >"$ROOT/etc/passwd"
-  import_rootfs "$ROOT" "$HELPER_IMAGE" '["/bin/sh"]'
-  rm -rf "$ROOT"
 }
 
 # What the netns probe will do: enter a swarm sandbox and read its rules; the tools start.

@@ -122,11 +122,22 @@ test('votedns: the two task IPs, the dnsrr caveat, and no IPVS finding', async (
   assert.deepEqual(ids(t), ['dnsrr-caveat']);
 });
 
-test('the routing mesh on 8080: not programmed, because IPVS is missing', async () => {
+test('the routing mesh on 8080 when the node\'s nat table could not be read: unknown, never "not programmed"', async () => {
+  // Recorded as it happened: the helper could not open /proc/1/ns/net (EACCES).
   const t = await trace(recorded(), { port: 8080 });
-  assert.ok(ids(t).includes('mesh-not-programmed'));
-  assert.ok(ids(t).includes('ipvs-missing'));
+  assert.ok(ids(t).includes('mesh-unreadable'), ids(t).join());
+  assert.ok(!ids(t).includes('mesh-not-programmed'), ids(t).join());
+  assert.match(t.findings.find((f) => f.id === 'mesh-unreadable')!.title, /is unknown: the node's own nat table could not be read/);
   assert.equal(t.mesh[0].dnat, null);
+});
+
+test('the routing mesh on 8080, nat table read and no DOCKER-INGRESS DNAT: not programmed, because IPVS is missing', async () => {
+  const b = recorded();
+  setOutput(b, 'net', 'iptables-save', '*nat\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT\nCOMMIT\n');
+  const t = await trace(b, { port: 8080 });
+  assert.ok(ids(t).includes('mesh-not-programmed'), ids(t).join());
+  assert.ok(!ids(t).includes('mesh-unreadable'), ids(t).join());
+  assert.ok(ids(t).includes('ipvs-missing'));
 });
 
 test('healthy IPVS: mark 0x.. = LocalLBIndex, FWM pool = the running tasks, no error', async () => {

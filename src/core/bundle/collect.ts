@@ -10,7 +10,7 @@ import type { EngineReader } from '../docker/engine';
 import { EngineError } from '../docker/errors';
 import type { DockerEndpoint } from '../docker/endpoint';
 import type { Probe } from '../netns/probe';
-import type { ProbeOutput, ProbeRequest } from '../netns/script';
+import { HOST_NETNS, type ProbeOutput, type ProbeRequest } from '../netns/script';
 import { chooseProbe, lbRequests, type TraceContext, type TraceRunOptions } from '../trace/run';
 import { Bundle, BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle';
 
@@ -29,7 +29,7 @@ export async function collectBundle(engine: EngineReader, options: TraceRunOptio
   if (anyKey) {
     const netnsDir = path.dirname(anyKey);
     const requests: ProbeRequest[] = [
-      { kind: 'sandbox', netns: '/proc/1/ns/net' },
+      { kind: 'sandbox', netns: HOST_NETNS },
       ...lbRequests(cluster, netnsDir, cluster.snapshot.networks.map((n) => n.id)),
       ...Object.values(sandboxKeys).map((netns) => ({ kind: 'sandbox' as const, netns })),
     ];

@@ -10,9 +10,10 @@ import * as path from 'node:path';
 import { EngineHttp } from '../docker/http';
 import type { DockerEndpoint } from '../docker/endpoint';
 import { EngineError, toEngineError } from '../docker/errors';
-import { MARKER, PROBE_SCRIPT, ProbeOutput, ProbeRequest, probeArgs, splitProbeOutput } from './script';
+import { HOST_NETNS, MARKER, PROBE_SCRIPT, ProbeOutput, ProbeRequest, probeArgs, splitProbeOutput } from './script';
 
 export const HELPER_LABEL = 'swarm-lens.helper';
+const SELF_NETNS = '/proc/self/ns/net';
 
 export interface Probe {
   readonly kind: 'host' | 'helper' | 'offline';
@@ -70,9 +71,13 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
       const api = new EngineHttp(endpoint);
       await removeLeftoverHelpers(endpoint, options.timeoutMs + 30_000).catch(() => 0);
       // Inside the helper the node's netns folder is /netns; paths are mapped there and back.
-      const inside = (p: string) => (p.startsWith(netnsDir + '/') ? '/netns/' + path.basename(p) : p);
+      // The node's own namespace (/proc/1/ns/net on the node) cannot be opened from a container
+      // (EACCES even with SYS_ADMIN and the host's PID namespace): a helper that needs it runs
+      // on the host network instead and enters its own namespace.
+      const hostNetwork = requests.some((r) => r.netns === HOST_NETNS);
+      const inside = (p: string) => (p === HOST_NETNS ? SELF_NETNS : p.startsWith(netnsDir + '/') ? '/netns/' + path.basename(p) : p);
       const mapped = requests.map((r) => ({ ...r, netns: inside(r.netns) }));
-      const back = (p: string) => (p.startsWith('/netns/') ? path.join(netnsDir, p.slice('/netns/'.length)) : p);
+      const back = (p: string) => (p === SELF_NETNS ? HOST_NETNS : p.startsWith('/netns/') ? path.join(netnsDir, p.slice('/netns/'.length)) : p);
       // A known name: a cancel during create cannot leave a container we never learned the id of.
       const name = `swarm-lens-helper-${randomBytes(6).toString('hex')}`;
       const timer = new AbortController();
@@ -84,11 +89,9 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
           Entrypoint: ['sh'],
           Cmd: ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(mapped)],
           Labels: { [HELPER_LABEL]: '1' },
-          NetworkDisabled: true,
+          NetworkDisabled: !hostNetwork,
           HostConfig: {
-            NetworkMode: 'none',
-            // The host's own namespace (routing mesh DNAT) is reached as /proc/1/ns/net.
-            ...(requests.some((r) => r.netns.startsWith('/proc/1/')) ? { PidMode: 'host' } : {}),
+            NetworkMode: hostNetwork ? 'host' : 'none',
             Binds: [`${netnsDir}:/netns:ro`],
             // setns needs SYS_ADMIN; reading iptables and IPVS needs NET_ADMIN. Nothing else.
             CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],

@@ -9,6 +9,9 @@ export type ProbeRequest =
 
 export const MARKER = '@@swarm-lens';
 
+/** The node's own network namespace, as a request names it (the routing mesh's DNAT is there). */
+export const HOST_NETNS = '/proc/1/ns/net';
+
 /** Section names, in the order the script prints them for a sandbox. */
 export const SANDBOX_SECTIONS = ['iptables-save', 'ipvsadm-ln', 'ipvsadm-s', 'proc-ip-vs', 'ip-addr'] as const;
 export type SandboxSection = (typeof SANDBOX_SECTIONS)[number];

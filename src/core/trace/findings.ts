@@ -251,10 +251,20 @@ function dnsrrCaveat({ trace, service }: FindingInput): Finding[] {
   ];
 }
 
-function mesh({ trace }: FindingInput): Finding[] {
+function mesh({ trace, sandboxes }: FindingInput): Finding[] {
+  // "Could not read" is never "not programmed": on a node without IPVS the two look alike.
+  const unread = sandboxes.filter((s) => (s.read.kind === 'host' || s.read.kind === 'ingress') && (!s.read.present || s.readError));
   return trace.mesh.flatMap((m): Finding[] => {
     const found: Finding[] = [];
-    if (!m.dnat || m.marks.length === 0) {
+    if (unread.length) {
+      found.push({
+        id: 'mesh-unreadable',
+        severity: 'warning',
+        title: `Whether the routing mesh is programmed on ${m.node} for port ${m.port}/${m.protocol} is unknown: ${unread.map((s) => (s.read.kind === 'host' ? "the node's own nat table" : s.name)).join(' and ')} could not be read.`,
+        evidence: unread.map((s) => `${s.dump.sections['iptables-save']?.command}: ${s.readError ?? s.dump.sections['iptables-save']?.output.split('\n')[0] ?? 'no output'}`),
+        fix: `Run Swarm Lens as root on ${m.node}, or use the helper probe (swarmLens.trace.probe = helper): it reads the node's own tables from the host network.`,
+      });
+    } else if (!m.dnat || m.marks.length === 0) {
       found.push({
         id: 'mesh-not-programmed',
         severity: 'error',

@@ -7,7 +7,7 @@ import type { Service, Task } from '../cluster/types';
 import { flattenRules, parseDnsAnswers, parseIpvsadm, parseIpvsadmSave, parseIptablesSave, parseProcIpVs } from '../parse';
 import type { IptablesRule, IpvsService } from '../parse';
 import { explainBackend } from '../parse/explain';
-import type { ProbeOutput, SandboxDump } from '../netns/script';
+import { HOST_NETNS, type ProbeOutput, type SandboxDump } from '../netns/script';
 import { findingsFor } from './findings';
 import { BackendStep, DnsStep, IpvsStep, MarkRule, MeshStep, RawOutput, SandboxRead, TaskRef, Trace, TRACE_VERSION, VipStep } from './types';
 
@@ -42,7 +42,8 @@ export interface ParsedSandbox {
 }
 
 const NO_IPVS = /can't initialize ipvs|protocol not available|ip_vs: no such file/i;
-const NO_NETNS = /cannot open|no such file or directory/i;
+// Only a missing file is absence; "cannot open ...: Permission denied" is a sandbox we could not read.
+const NO_NETNS = /no such file or directory/i;
 
 export function parseSandbox(dump: SandboxDump): ParsedSandbox {
   const name = path.basename(dump.netns);
@@ -59,7 +60,7 @@ export function parseSandbox(dump: SandboxDump): ParsedSandbox {
   if (ipvs.length === 0 && s['ipvsadm-s']?.exitCode === 0) ipvs = parseIpvsadmSave(s['ipvsadm-s'].output).services;
   if (ipvs.length === 0 && s['proc-ip-vs']?.exitCode === 0) ipvs = parseProcIpVs(s['proc-ip-vs'].output).services;
   const ipvsAvailable = !present ? null : ipvsErrorLine ? false : listing?.exitCode === 0 || s['proc-ip-vs']?.exitCode === 0 ? true : null;
-  const kind: SandboxRead['kind'] = name.startsWith('lb_') ? 'lb' : name === 'ingress_sbox' ? 'ingress' : dump.netns === '/proc/1/ns/net' ? 'host' : 'container';
+  const kind: SandboxRead['kind'] = name.startsWith('lb_') ? 'lb' : name === 'ingress_sbox' ? 'ingress' : dump.netns === HOST_NETNS ? 'host' : 'container';
   return {
     read: { netns: dump.netns, kind, present, ipvsAvailable },
     name,

@@ -7,7 +7,7 @@ import type { Task } from '../cluster/types';
 import type { EngineReader } from '../docker/engine';
 import { EngineError } from '../docker/errors';
 import { canProbeFromHost, helperProbe, hostProbe, Probe, ProbeOptions } from '../netns/probe';
-import type { ProbeOutput, ProbeRequest } from '../netns/script';
+import { HOST_NETNS, type ProbeOutput, type ProbeRequest } from '../netns/script';
 import { buildTrace, lbSandboxName, parseSandbox, TraceInput } from './join';
 import type { DnsStep, Trace } from './types';
 
@@ -183,7 +183,7 @@ export async function traceMesh(ctx: TraceContext, port: number, protocol = 'tcp
   const { netns } = await sandboxOf(engine, any.containerId!, signal);
   const dir = path.dirname(netns);
   const requests: ProbeRequest[] = [
-    { kind: 'sandbox', netns: '/proc/1/ns/net' },
+    { kind: 'sandbox', netns: HOST_NETNS },
     { kind: 'sandbox', netns: path.join(dir, 'ingress_sbox') },
   ];
   return probeAndJoin(ctx, any.nodeName, dir, requests, {

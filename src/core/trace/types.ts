@@ -21,6 +21,7 @@ export type FindingId =
   | 'dns-failed'
   | 'dnsrr-caveat'
   | 'mesh-not-programmed'
+  | 'mesh-unreadable'
   | 'legacy-layout'
   | 'no-source'
   | 'sandbox-unreadable';
