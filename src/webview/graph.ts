@@ -130,7 +130,8 @@ function broken(col: number, title: string, sub: string, label: string): GraphNo
 
 /** Why a load-balancer step is absent, in two or three words for the link. */
 function breakReason(trace: Trace): string {
-  return hasFinding(trace, 'ipvs-missing') ? 'IPVS missing' : 'not programmed';
+  if (hasFinding(trace, 'ipvs-missing')) return 'IPVS missing';
+  return hasFinding(trace, 'mesh-unreadable') || hasFinding(trace, 'sandbox-unreadable') ? 'not read' : 'not programmed';
 }
 
 /** The IPVS pool's backends, and the running tasks missing from it. */
