@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { ClusterModel } from '../src/vscode/clusterModel';
 import { ServicesTreeProvider } from '../src/vscode/servicesTree';
 import { hoverMarkdown } from '../src/vscode/hover';
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { syntheticCluster } from './syntheticCluster';
 import { ipvsListing, swarmSave } from './parseInputs';
 import { parseIptablesSave, parseIpvsadm } from '../src/core/parse';
@@ -147,6 +147,8 @@ function parserRows(): void {
   const two = time(40_000, 4_000);
   row('Parse iptables-save 20,000 rules + ipvsadm -Ln 2,000 x 10', ms(one), 'aim: under 50 ms');
   row('The same at twice the size', `${ms(two)} (${(two / one).toFixed(2)}x)`, 'aim: at most 2.2x');
+  const paste = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, 'explainPaste.js'), repoRoot, '50'], { encoding: 'utf8' })) as { mb: number; ms: number; maxRssMb: number };
+  row(`explain of a ${paste.mb.toFixed(0)} MB paste (every fixture, repeated)`, `${ms(paste.ms)}, peak ${paste.maxRssMb.toFixed(0)} MB`, 'aim: under 5 s and 300 MB');
 }
 
 async function startReplayProcess(): Promise<{ host: string; requests(): Promise<string[]>; close(): Promise<void> }> {

@@ -10,7 +10,7 @@ import { EngineError, toEngineError } from './core/docker/errors';
 import { systemEndpointInputs } from './core/docker/system';
 import { BundleError, parseBundle } from './core/bundle/bundle';
 import { bundleEngine, bundleTraceContext, collectBundle } from './core/bundle/collect';
-import { analyseDump, foundAnything } from './core/parse';
+import { analyseDump, decodeDump, explainToText, foundAnything } from './core/parse';
 import { traceContainer, traceMesh, TraceContext, traceService } from './core/trace/run';
 import { traceToText } from './core/trace/text';
 import type { Trace } from './core/trace/types';
@@ -21,7 +21,8 @@ const USAGE = `Usage: swarm-lens <command> [options]
   inspect <container|task>                   what a container's resolver and load balancers show
   mesh <port>[/tcp|/udp]                     the routing mesh of a published port on this node
   collect -o <file>                          save this node's API data and sandboxes (a snapshot)
-  explain [file|-]                           decode pasted iptables / ipvsadm output offline
+  explain [file|-] [--verbose]               decode a pasted debugging walk offline (iptables,
+                                             ipvsadm, dig/nslookup, docker network inspect -v)
   ip <address>                               what a swarm address is
 
 Options:
@@ -69,12 +70,16 @@ process.once('SIGINT', () => {
 });
 
 /** A file the user named could not be read: say which and why, not a Docker error. */
-function readText(file: string): string {
+function readBytes(file: string): Buffer {
   try {
-    return file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
+    return file === '-' ? fs.readFileSync(0) : fs.readFileSync(file);
   } catch (err) {
     throw new BundleError(`Cannot read ${file === '-' ? 'standard input' : file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}.`);
   }
+}
+
+function readText(file: string): string {
+  return readBytes(file).toString('utf8');
 }
 
 function out(text: string): void {
@@ -166,26 +171,22 @@ function need(args: Args, what: string): string {
   return value;
 }
 
+const EXPLAIN_READS = 'iptables-save or iptables -nvL, ipvsadm -Ln or -S, /proc/net/ip_vs, dig, nslookup, docker network inspect --verbose';
+
 function explain(args: Args, json: boolean): number {
   const file = args.positional[0] ?? '-';
-  const text = readText(file);
+  // Bytes, not utf8: PowerShell's > writes UTF-16, which decodeDump recognises and reports.
+  const decoded = decodeDump(readBytes(file));
   // Any recognised block counts (a nat-only dump, an empty IPVS table), not only marks and pools.
-  const analysis = analyseDump(text);
+  const analysis = analyseDump(decoded.text);
+  analysis.explain.warnings.unshift(...decoded.warnings);
   if (!foundAnything(analysis)) {
-    process.stderr.write('swarm-lens explain: found no iptables, ipvsadm or DNS output in the input.\n');
+    const why = analysis.explain.warnings.find((w) => w.code === 'json-unreadable' || w.code === 'encoding');
+    const hint = why !== undefined ? ` ${why.message}` : ' Paste the output of e.g. `iptables-save; ipvsadm -Ln` run in the sandbox.';
+    process.stderr.write(`swarm-lens explain: found nothing it reads (${EXPLAIN_READS}) in the input.${hint}\n`);
     return 2;
   }
-  const result = analysis.explain;
-  if (json) {
-    out(JSON.stringify(result, null, 2));
-    return 0;
-  }
-  for (const v of result.vips) out(`VIP ${v.destination}: mark 0x${v.mark.toString(16)} = FWM ${v.mark} -> ${v.backends.join(', ') || 'no backends'}`);
-  for (const m of result.marks.filter((m) => !m.destination)) out(`mark ${m.hex} = ${m.mark} on ${m.table}/${m.chain}${m.port ? ` for port ${m.port}/${m.protocol ?? 'tcp'}` : ''}`);
-  for (const s of result.ipvs.filter((s) => s.fwmark === null || !result.vips.some((v) => v.mark === s.fwmark))) {
-    out(`IPVS ${s.protocol} ${s.fwmark ?? `${s.address}:${s.port}`} ${s.scheduler} -> ${s.backends.map((b) => b.address ?? b.host).join(', ') || 'no backends'}`);
-  }
-  if (result.skippedLines) out(`(${result.skippedLines} lines not understood were skipped)`);
+  out(json ? JSON.stringify(analysis.explain, null, 2) : explainToText(analysis, args.flags.has('--verbose')));
   return 0;
 }
 

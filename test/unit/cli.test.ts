@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fixture, repoRoot } from '../fixtures';
 
@@ -19,7 +20,7 @@ test('explain --json on a mixed bug report: the contract, field by field', () =>
   const r = cli(['explain', '--json', path.join(fixtures, 'parse', 'bug-report-mixed.md')]);
   assert.equal(r.code, 0, r.err);
   const got = JSON.parse(r.out);
-  assert.deepEqual(Object.keys(got), ['marks', 'ipvs', 'vips', 'skippedLines']);
+  assert.deepEqual(Object.keys(got), ['marks', 'ipvs', 'vips', 'skippedLines', 'dns', 'nat', 'ports', 'lb', 'warnings', 'hosts']);
   assert.deepEqual(got, JSON.parse(fixture('parse/bug-report-mixed.explain.json')));
   for (const m of got.marks) assert.deepEqual(Object.keys(m), ['mark', 'hex', 'table', 'chain', 'destination', 'protocol', 'port']);
   for (const s of got.ipvs) {
@@ -44,11 +45,41 @@ test('explain joins a pre-18.06 task sandbox: OUTPUT marks to FWM pools of resol
   assert.ok(got.vips.length > 0 && got.vips.every((v: { backends: string[] }) => v.backends.length > 0));
 });
 
-test('nothing recognisable: exit 2 and one line on stderr, no stack trace', () => {
-  const r = cli(['explain', '-'], 'hello, this is not a firewall dump\nat all\n');
-  assert.equal(r.code, 2);
-  assert.equal(r.err.trim().split('\n').length, 1);
-  assert.doesNotMatch(r.err, /at \w+ \(|node:internal/);
+test('nothing recognisable: exit 2 and one line on stderr that says what explain reads, no stack trace', () => {
+  for (const input of ['hello, this is not a firewall dump\nat all\n', '{\n  "Containers": {\n', '\u001b[31m\u001b[0m\n']) {
+    const r = cli(['explain', '-'], input);
+    assert.equal(r.code, 2, input);
+    assert.equal(r.err.trim().split('\n').length, 1);
+    assert.match(r.err, /iptables-save .*ipvsadm .*dig, nslookup, docker network inspect --verbose/);
+    assert.doesNotMatch(r.err, /at \w+ \(|node:internal/);
+  }
+  assert.match(cli(['explain', '-'], 'hello\n').err, /iptables-save; ipvsadm -Ln/, 'suggests the command to run');
+});
+
+test('explain text: hosts apart, weight and forward method, "not pasted" rather than "no backends"', () => {
+  const r = cli(['explain', path.join(fixtures, 'parse', 'explain-two-hosts.md')]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^Host node-a:\n {2}VIP 10\.0\.12\.2: mark 0x101 = 257 -> FWM 257 rr\n {8}10\.0\.12\.5:0 {2}Masq {2}weight 1$/m);
+  assert.match(r.out, /^Host node-b:\n {2}VIP 10\.0\.12\.2: mark 0x101 = 257 -> ipvsadm output not pasted$/m);
+  assert.doesNotMatch(r.out, /no backends/);
+  assert.match(r.out, /--verbose shows them/);
+  const verbose = cli(['explain', '--verbose', path.join(fixtures, 'parse', 'explain-two-hosts.md')]);
+  assert.match(verbose.out, /^ {2}1: Same VIP, two nodes\. On node-a:$/m);
+});
+
+test('explain reads UTF-16 with a BOM (PowerShell >) and coloured output, and says so in warnings', () => {
+  const text = fixture('parse/explain-damaged.txt');
+  const want = JSON.parse(cli(['explain', '--json', '-'], text).out);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-')), 'dump.txt');
+  fs.writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+  const r = cli(['explain', '--json', file]);
+  assert.equal(r.code, 0, r.err);
+  const got = JSON.parse(r.out);
+  assert.deepEqual(got.vips, want.vips);
+  assert.deepEqual(got.warnings.map((w: { code: string }) => w.code), ['encoding', 'colour-codes', 'wrapped-joined']);
+  const plain = cli(['explain', file]);
+  assert.doesNotMatch(plain.out, /\u001b/, 'no escape sequence reaches the terminal');
+  assert.match(plain.out, /Terminal colour codes were removed/);
 });
 
 test('errors are one sentence: missing file, no engine, bad usage', () => {

@@ -1,11 +1,17 @@
 /**
  * The dump splitter behind `swarm-lens explain`: takes whatever a person pasted from a bug report
  * (prompts, markdown or rst, prose, iptables-save and/or -nvL listings, ipvsadm -L/-Ln/-S,
- * /proc/net/ip_vs, dig/nslookup), finds each block's format and answers the question the paste is
- * usually about: which marks go where, which IPVS services exist, and which VIP ends up at which
- * backends. The ExplainResult shape is a public contract; keep its fields exactly.
+ * /proc/net/ip_vs, dig/nslookup, docker network/service inspect JSON, several hosts' dumps at
+ * once), finds each block's format and answers the questions the paste is usually about: which
+ * marks go where, which pools serve them, what the NAT rules and DNS say, and what could not be
+ * read. The ExplainResult shape is a public contract: fields are only ever added.
  */
 import { dnsFactory, type DnsBlock } from './dns';
+import { backendNames, dnsFact, explainIpvs, markFacts, natFacts, type Located } from './explainFacts';
+import { PoolIndex, sameHost } from './explainJoin';
+import { HostTracker } from './hosts';
+import { dropUtf16Nuls, stripTerminalCodes, warning } from './input';
+import { jsonFactory, type JsonBlock, type LbFact } from './inspectJson';
 import { iptablesListFactory, type IptablesListBlock } from './iptablesList';
 import { iptablesSaveFactory, type IptablesSaveBlock } from './iptablesSave';
 import { ipvsListFactory, type IpvsListBlock } from './ipvsadm';
@@ -14,14 +20,32 @@ import { scan, type BlockFactory } from './scan';
 import type {
   DnsQuery,
   DumpBlock,
-  ExplainIpvs,
+  ExplainHost,
+  ExplainLb,
   ExplainMark,
+  ExplainPort,
   ExplainResult,
   ExplainVip,
+  ExplainWarning,
   IptablesRule,
-  IpvsBackend, IpvsService,
+  IpvsService,
 } from './types';
-import { markToHex } from './values';
+import { ruleUnwrapper } from './unwrap';
+
+export { explainBackend } from './explainFacts';
+
+/** Where a VIP's or port's backends come from: the pool, or why there is none. */
+export interface PoolState {
+  pool: IpvsService | null;
+  /** ipvsadm output of that host was pasted: no pool is then a finding, not a gap. */
+  listed: boolean;
+  host: string | null;
+}
+
+export interface SkippedLine {
+  line: number;
+  text: string;
+}
 
 /** Everything the splitter found; `explain` is the public contract part. */
 export interface DumpAnalysis {
@@ -33,7 +57,15 @@ export interface DumpAnalysis {
   /** All IPVS services (-L, -S, /proc), in input order. */
   services: IpvsService[];
   dns: DnsQuery[];
+  /** Parallel to explain.vips / explain.ports: the pool joined, with its backends' details. */
+  vipPools: PoolState[];
+  portPools: PoolState[];
+  /** The lines no reader understood, as pasted (the first MAX_KEPT, each cut to MAX_CHARS). */
+  skipped: SkippedLine[];
 }
+
+const MAX_KEPT = 500;
+const MAX_CHARS = 300;
 
 const FACTORIES: readonly BlockFactory[] = [
   iptablesSaveFactory,
@@ -41,141 +73,262 @@ const FACTORIES: readonly BlockFactory[] = [
   ipvsSaveFactory,
   ipvsListFactory(null),
   dnsFactory(false),
+  jsonFactory,
 ];
 
-function toExplainIpvs(s: IpvsService): ExplainIpvs {
-  return {
-    protocol: s.protocol,
-    fwmark: s.fwmark,
-    address: s.address,
-    port: s.port,
-    scheduler: s.scheduler,
-    backends: s.backends.map(explainBackend),
-  };
+/** What the scan hands over, sorted by kind. */
+interface Collected {
+  blocks: DumpBlock[];
+  rules: IptablesRule[];
+  services: IpvsService[];
+  dns: Located<DnsQuery>[];
+  lb: Located<LbFact>[];
+  /** Start lines of the ipvsadm blocks. */
+  ipvsBlocks: number[];
+  unreadableJson: { block: DumpBlock; error: string; lines: number }[];
 }
 
-/** A backend's public fields (the explain contract; a trace adds the task it belongs to). */
-export function explainBackend(b: IpvsBackend): ExplainIpvs['backends'][number] {
-  return {
-    address: b.address,
-    host: b.host,
-    port: b.port,
-    forward: b.forward,
-    weight: b.weight,
-    activeConnections: b.activeConnections,
-    inactiveConnections: b.inactiveConnections,
-  };
-}
-
-/**
- * The FWM service a mark leads to. Usually there is one; a paste from several sandboxes can hold
- * the same number twice, and then the listing right after the rule (same sandbox, as people paste
- * iptables then ipvsadm) is the better guess, else the nearest one before it.
- */
-function serviceForMark(byMark: Map<number, IpvsService[]>, mark: number, line: number): IpvsService | null {
-  const list = byMark.get(mark);
-  if (list === undefined || list.length === 0) return null;
-  if (list.length === 1) return list[0]!;
-  let before: IpvsService | null = null;
-  for (const s of list) {
-    if (s.line > line) return s;
-    before = s;
-  }
-  return before;
-}
-
-/** Splits and parses a pasted dump; see explainDump for the contract part alone. */
-export function analyseDump(text: string): DumpAnalysis {
-  const res = scan(text, FACTORIES);
-  const rules: IptablesRule[] = [];
-  const services: IpvsService[] = [];
-  const dns: DnsQuery[] = [];
-  const blocks: DumpBlock[] = [];
-  for (const b of res.blocks) {
-    blocks.push({ format: b.format, startLine: b.startLine, endLine: b.endLine });
+function collect(scanned: ReturnType<typeof scan>['blocks']): Collected {
+  const c: Collected = { blocks: [], rules: [], services: [], dns: [], lb: [], ipvsBlocks: [], unreadableJson: [] };
+  for (const b of scanned) {
+    const block: DumpBlock = { format: b.format, startLine: b.startLine, endLine: b.endLine };
     switch (b.format) {
       case 'iptables-save':
       case 'iptables-list': {
         const tables = (b.parser as IptablesSaveBlock | IptablesListBlock).tables;
-        const start = rules.length;
-        for (const t of tables) for (const r of t.rules) rules.push(r);
+        const start = c.rules.length;
+        for (const t of tables) for (const r of t.rules) c.rules.push(r);
         // Sections regroup a fragment's rules by table; put them back in line order.
         if (tables.length > 1) {
-          const part = rules.splice(start).sort((a, c) => a.line - c.line);
-          for (const r of part) rules.push(r);
+          const part = c.rules.splice(start).sort((a, z) => a.line - z.line);
+          for (const r of part) c.rules.push(r);
         }
         break;
       }
       case 'ipvs-list':
       case 'ipvs-save':
-        for (const s of (b.parser as IpvsListBlock | IpvsSaveBlock).services) services.push(s);
+        c.ipvsBlocks.push(b.startLine);
+        for (const s of (b.parser as IpvsListBlock | IpvsSaveBlock).services) c.services.push(s);
         break;
       case 'dns':
-        for (const q of (b.parser as DnsBlock).queries) dns.push(q);
+        for (const q of (b.parser as DnsBlock).queries) c.dns.push({ fact: q, line: b.startLine });
         break;
-    }
-  }
-
-  const marks: ExplainMark[] = [];
-  const markLines: number[] = [];
-  for (const r of rules) {
-    if (r.target !== 'MARK' || r.mark === null || (r.markOp !== 'set' && r.markOp !== 'xset')) continue;
-    const negatedDst = r.negated.indexOf('destination') >= 0;
-    marks.push({
-      mark: r.mark,
-      hex: markToHex(r.mark) ?? '',
-      table: r.table,
-      chain: r.chain,
-      destination: negatedDst ? null : r.destination,
-      protocol: r.protocol,
-      port: r.dport,
-    });
-    markLines.push(r.line);
-  }
-
-  const byMark = new Map<number, IpvsService[]>();
-  for (const s of services) {
-    if (s.protocol !== 'FWM' || s.fwmark === null) continue;
-    let list = byMark.get(s.fwmark);
-    if (list === undefined) byMark.set(s.fwmark, (list = []));
-    list.push(s);
-  }
-
-  const vips: ExplainVip[] = [];
-  const seen = new Set<string>();
-  const serviceIndex = new Map<IpvsService, number>();
-  services.forEach((s, i) => serviceIndex.set(s, i));
-  for (let i = 0; i < marks.length; i++) {
-    const m = marks[i]!;
-    if (m.destination === null) continue;
-    const svc = serviceForMark(byMark, m.mark, markLines[i]!);
-    const backends: string[] = [];
-    if (svc !== null) {
-      for (const b of svc.backends) {
-        const name = b.address ?? b.host;
-        if (name !== null) backends.push(name);
+      case 'json': {
+        const json = b.parser as JsonBlock;
+        if (json.error !== null) c.unreadableJson.push({ block, error: json.error, lines: json.lines });
+        // Other JSON (a container's inspect) is not a fact explain reads: not a recognised block.
+        if (json.facts.length === 0) continue;
+        for (const f of json.facts) c.lb.push({ fact: f, line: b.startLine });
+        break;
       }
     }
-    // Same destination, mark and service means the same join (a dump pasted twice, -Ln and -S).
-    const key = `${m.destination}|${m.mark}|${svc === null ? -1 : serviceIndex.get(svc)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    vips.push({ destination: m.destination, mark: m.mark, backends });
+    c.blocks.push(block);
+  }
+  return c;
+}
+
+/** Facts of each named host, as indexes into the flat arrays. */
+class HostIndex {
+  private readonly byName = new Map<string, ExplainHost>();
+
+  add(host: string | null, kind: Exclude<keyof ExplainHost, 'name'>, index: number): void {
+    if (host === null) return;
+    let h = this.byName.get(host);
+    if (h === undefined) this.byName.set(host, (h = { name: host, marks: [], ipvs: [], vips: [], dns: [], nat: [], ports: [], lb: [] }));
+    h[kind].push(index);
   }
 
+  list(): ExplainHost[] {
+    return [...this.byName.values()];
+  }
+}
+
+/** Splits and parses a pasted dump; see explainDump for the contract part alone. */
+export function analyseDump(input: string): DumpAnalysis {
+  const decoded = dropUtf16Nuls(typeof input === 'string' ? input : '');
+  const cleaned = stripTerminalCodes(decoded.text);
+  const warnings: ExplainWarning[] = [...decoded.warnings, ...cleaned.warnings];
+  const hosts = new HostTracker();
+  const skipped: SkippedLine[] = [];
+  const joined: number[] = [];
+  const orphans: number[] = [];
+  const res = scan(cleaned.text, FACTORIES, {
+    onAside: (n, t) => hosts.see(n, t),
+    onSkip: (n, t, afterData) => {
+      hosts.see(n, t);
+      if (skipped.length < MAX_KEPT) skipped.push({ line: n, text: t.length > MAX_CHARS ? `${t.slice(0, MAX_CHARS)}...` : t });
+      if (afterData && looksLikeRest(t)) orphans.push(n);
+    },
+    unwrap: ruleUnwrapper,
+    onJoin: (n) => joined.push(n),
+  });
+  const c = collect(res.blocks);
+  const index = new HostIndex();
+
+  const marksAt = markFacts(c.rules);
+  const marks = marksAt.map((m, i) => {
+    index.add(hosts.at(m.line), 'marks', i);
+    return m.fact;
+  });
+  const pools = new PoolIndex();
+  for (const line of c.ipvsBlocks) pools.listed(hosts.at(line));
+  c.services.forEach((s, i) => {
+    const host = hosts.at(s.line);
+    pools.add(s, host);
+    index.add(host, 'ipvs', i);
+  });
+
+  const serviceIndex = new Map<IpvsService, number>();
+  c.services.forEach((s, i) => serviceIndex.set(s, i));
+  const join = (mark: number, line: number): PoolState & { key: string } => {
+    const host = hosts.at(line);
+    const pool = pools.find(mark, line, host);
+    return { pool, listed: pool !== null || pools.hasListing(host), host, key: `${pool === null ? -1 : serviceIndex.get(pool)}|${host}` };
+  };
+
+  // Same destination (or port), mark, pool and host is the same join (a dump pasted twice, -Ln and -S).
+  const vips: ExplainVip[] = [];
+  const vipPools: PoolState[] = [];
+  const ports: ExplainPort[] = [];
+  const portPools: PoolState[] = [];
+  const seen = new Set<string>();
+  for (const { fact: m, line } of marksAt) {
+    const j = join(m.mark, line);
+    const backends = j.pool === null ? [] : backendNames(j.pool);
+    if (m.destination !== null) {
+      const key = `v|${m.destination}|${m.mark}|${j.key}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      index.add(j.host, 'vips', vips.length);
+      vips.push({ destination: m.destination, mark: m.mark, backends });
+      vipPools.push({ pool: j.pool, listed: j.listed, host: j.host });
+    } else if (m.port !== null && m.chain === 'PREROUTING') {
+      const key = `p|${m.protocol}|${m.port}|${m.mark}|${j.key}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      index.add(j.host, 'ports', ports.length);
+      ports.push({ protocol: m.protocol, port: m.port, mark: m.mark, backends });
+      portPools.push({ pool: j.pool, listed: j.listed, host: j.host });
+    }
+  }
+
+  const nat = natFacts(c.rules).map((n, i) => {
+    index.add(hosts.at(n.line), 'nat', i);
+    return n.fact;
+  });
+  const dns = c.dns.map((q, i) => {
+    index.add(hosts.at(q.line), 'dns', i);
+    return dnsFact(q.fact);
+  });
+  const byDestination = new Map<string, Located<ExplainMark>[]>();
+  for (const m of marksAt) {
+    if (m.fact.destination === null) continue;
+    const list = byDestination.get(m.fact.destination);
+    if (list === undefined) byDestination.set(m.fact.destination, [m]);
+    else list.push(m);
+  }
+  const lb = c.lb.map((f, i) => {
+    const host = hosts.at(f.line);
+    index.add(host, 'lb', i);
+    const rule = f.fact.vip === null ? undefined : byDestination.get(f.fact.vip)?.find((m) => sameHost(hosts.at(m.line), host));
+    return joinLb(f, rule, marksAt.length > 0, join, warnings);
+  });
+
+  warnings.push(...readingWarnings(joined, orphans, c.unreadableJson));
+  warnings.push(...missingPoolWarnings(vips, vipPools, ports, portPools));
+  const unreadLines = c.unreadableJson.reduce((n, j) => n + j.lines, 0);
+
   return {
-    explain: { marks, ipvs: services.map(toExplainIpvs), vips, skippedLines: res.skippedLines },
-    blocks,
-    rules,
-    services,
-    dns,
+    explain: {
+      marks,
+      ipvs: c.services.map(explainIpvs),
+      vips,
+      skippedLines: res.skippedLines + unreadLines,
+      dns,
+      nat,
+      ports,
+      lb,
+      warnings,
+      hosts: index.list(),
+    },
+    blocks: c.blocks,
+    rules: c.rules,
+    services: c.services,
+    dns: c.dns.map((q) => q.fact),
+    vipPools,
+    portPools,
+    skipped,
   };
 }
 
+/** A short line of rule syntax: what the rest of a wrapped line looks like. */
+function looksLikeRest(t: string): boolean {
+  return t.length < 80 && /^[\w./:,!*+=-]+( [\w./:,!*+=-]+){0,3}$/.test(t) && !/[.:?]$/.test(t);
+}
+
+/** The inspect facts joined to the marks and pools of the same host. */
+function joinLb(
+  f: Located<LbFact>,
+  rule: Located<ExplainMark> | undefined,
+  marksPasted: boolean,
+  join: (mark: number, line: number) => PoolState,
+  warnings: ExplainWarning[],
+): ExplainLb {
+  const { vip, localLBIndex, service } = f.fact;
+  const mark = rule === undefined ? null : rule.fact.mark;
+  const poolMark = mark ?? localLBIndex;
+  const j = poolMark === null ? null : join(poolMark, rule?.line ?? f.line);
+  const backends = j === null || !j.listed ? null : j.pool === null ? [] : backendNames(j.pool);
+  const what = `VIP ${vip} of ${service ?? 'a service'}`;
+  if (vip !== null && localLBIndex !== null) {
+    const hex = `0x${localLBIndex.toString(16)}`;
+    if (mark === null && marksPasted) {
+      warnings.push(warning('mark-missing', f.line, `${what} has LocalLBIndex ${localLBIndex} (${hex}) but no MARK rule for it was pasted: expect -d ${vip}/32 -j MARK --set-xmark ${hex}/0xffffffff in its load-balancer sandbox.`));
+    } else if (mark !== null && mark !== localLBIndex) {
+      warnings.push(warning('mark-differs', rule!.line, `${what} is marked ${mark} (0x${mark.toString(16)}) but docker's LocalLBIndex for it is ${localLBIndex} (${hex}); on the same node they should agree.`));
+    }
+  }
+  return { ...f.fact, mark, backends };
+}
+
+/** Repairs and losses of the reading itself: joined lines, orphaned rests, unreadable JSON. */
+function readingWarnings(joined: number[], orphans: number[], json: Collected['unreadableJson']): ExplainWarning[] {
+  const out: ExplainWarning[] = [];
+  const lines = (xs: number[]): string => xs.slice(0, 5).join(', ') + (xs.length > 5 ? `, ... (${xs.length} in all)` : '');
+  if (joined.length > 0) {
+    out.push(warning('wrapped-joined', joined[0]!, `Rule lines that looked wrapped were joined with the line after them (line ${lines(joined)}); check those rules.`));
+  }
+  if (orphans.length > 0) {
+    out.push(warning('maybe-wrapped', orphans[0]!, `Line ${lines(orphans)} looks like the rest of a wrapped line but could not be joined safely; the line before it may be incomplete. Paste the output unwrapped.`));
+  }
+  for (const { block, error } of json) {
+    out.push(warning('json-unreadable', block.startLine, `The JSON at lines ${block.startLine}-${block.endLine} could not be read (${error}); paste the whole output of docker network inspect --verbose.`));
+  }
+  return out;
+}
+
+/** "No backends" is only said where ipvsadm output was pasted; elsewhere it is unknown. */
+function missingPoolWarnings(vips: ExplainVip[], vipPools: PoolState[], ports: ExplainPort[], portPools: PoolState[]): ExplainWarning[] {
+  const unknown: number[] = [];
+  const hosts = new Set<string>();
+  const note = (p: PoolState, mark: number): void => {
+    if (p.listed) return;
+    unknown.push(mark);
+    if (p.host !== null) hosts.add(p.host);
+  };
+  vipPools.forEach((p, i) => note(p, vips[i]!.mark));
+  portPools.forEach((p, i) => note(p, ports[i]!.mark));
+  if (unknown.length === 0) return [];
+  const named = hosts.size > 0 ? ` of ${[...hosts].join(', ')}` : '';
+  const list = [...new Set(unknown)].slice(0, 8).map((m) => `0x${m.toString(16)}`).join(', ');
+  return [
+    warning('ipvs-not-pasted', null, `No ipvsadm output${named} was pasted for marks ${list}: their pools are unknown, not empty. Run ipvsadm -Ln in the same sandbox and paste it too.`),
+  ];
+}
+
 /**
- * Reads a pasted dump and returns the explain contract:
- * marks (every MARK --set-mark/--set-xmark rule), ipvs (every IPVS service), vips (each mark with
- * a destination joined to the backends of the FWM service with the same number) and skippedLines.
+ * Reads a pasted dump and returns the explain contract: marks, ipvs, vips and skippedLines as
+ * before, and dns, nat, ports, lb, warnings and hosts (see README, "explain --json").
  */
 export function explainDump(text: string): ExplainResult {
   return analyseDump(text).explain;
@@ -183,10 +336,10 @@ export function explainDump(text: string): ExplainResult {
 
 /**
  * Whether anything recognisable was found. Given a DumpAnalysis: any block of a known format
- * (even an empty ipvsadm table, which is itself a finding). Given only an ExplainResult: any
- * mark, service or VIP.
+ * (even an empty ipvsadm table, which is itself a finding). Given only an ExplainResult: any fact.
  */
 export function foundAnything(result: DumpAnalysis | ExplainResult): boolean {
   if ('blocks' in result) return result.blocks.length > 0;
-  return result.marks.length > 0 || result.ipvs.length > 0 || result.vips.length > 0;
+  const r = result;
+  return r.marks.length + r.ipvs.length + r.vips.length + r.dns.length + r.nat.length + r.ports.length + r.lb.length > 0;
 }

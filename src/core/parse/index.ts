@@ -10,5 +10,7 @@ export { parseIpvsadm } from './ipvsadm';
 export { parseIpvsadmSave } from './ipvsadmSave';
 export { parseProcIpVs } from './procIpVs';
 export { parseDnsAnswers } from './dns';
-export { analyseDump, explainDump, foundAnything, type DumpAnalysis } from './explain';
+export { analyseDump, explainDump, foundAnything, type DumpAnalysis, type PoolState, type SkippedLine } from './explain';
+export { explainToText } from './explainText';
+export { decodeDump } from './input';
 export { markToHex, parseMark, parseCount, parsePort, normaliseAddress } from './values';

@@ -49,17 +49,39 @@ export interface ScanResult {
   skippedLines: number;
 }
 
+/** What the dump splitter wants to see besides the blocks; standalone parsers pass nothing. */
+export interface ScanOptions {
+  /** A line no block took; `afterData` when the line before it was taken by a block (so it may
+   *  be the rest of a line a terminal wrapped). */
+  onSkip?(lineNo: number, line: string, afterData: boolean): void;
+  /** A prompt, command or markup line (they may name the host the next output comes from). */
+  onAside?(lineNo: number, line: string): void;
+  /** Joins a data line with the next one when the next is its wrapped rest; the joined line
+   *  keeps the first line's number and onJoin is told. */
+  unwrap?: LineJoiner;
+  onJoin?(lineNo: number): void;
+}
+
+export interface LineJoiner {
+  /** Cheap test: could this line have been wrapped (only then is the next line looked at)? */
+  mayWrap(line: string): boolean;
+  /** The joined line, or null when next is not the rest of line. Raw lines keep their spaces. */
+  join(line: string, next: string, rawLine: string, rawNext: string): string | null;
+}
+
 /**
  * Runs the factories over the text. Lines that no block takes and no format starts are counted in
  * skippedLines; prompts, commands, fences, rst directives, elisions and blank lines are not.
  * A parser that throws on a line (a bug) costs that line, never the whole parse.
  */
-export function scan(text: string, factories: readonly BlockFactory[], onSkip?: (lineNo: number, line: string) => void): ScanResult {
+export function scan(text: string, factories: readonly BlockFactory[], options: ScanOptions = {}): ScanResult {
   const lines = splitLines(typeof text === 'string' ? text : '');
   const blocks: ScannedBlock[] = [];
   let skipped = 0;
   let hints: CommandHints = NO_HINTS;
   let current: ScannedBlock | null = null;
+  let lastTaken = 0;
+  const { onSkip, onAside, unwrap, onJoin } = options;
 
   const close = (): void => {
     if (current === null) return;
@@ -97,9 +119,11 @@ export function scan(text: string, factories: readonly BlockFactory[], onSkip?: 
       case 'markup':
       case 'prompt':
         close();
+        if (onAside !== undefined) onAside(lineNo, t);
         continue;
       case 'command':
         close();
+        if (onAside !== undefined) onAside(lineNo, t);
         try {
           hints = commandHints(kind.argv);
         } catch (e) {
@@ -109,6 +133,18 @@ export function scan(text: string, factories: readonly BlockFactory[], onSkip?: 
         continue;
       case 'text':
         break;
+    }
+    if (unwrap !== undefined && i + 1 < lines.length && unwrap.mayWrap(t)) {
+      try {
+        const joined = joinNext(lines, i, t, unwrap);
+        if (joined !== null) {
+          t = joined;
+          i++;
+          if (onJoin !== undefined) onJoin(lineNo);
+        }
+      } catch (e) {
+        report(e); // a bug in the joiner costs the join, not the line
+      }
     }
     let taken = false;
     try {
@@ -131,7 +167,8 @@ export function scan(text: string, factories: readonly BlockFactory[], onSkip?: 
       report(e);
       taken = false;
     }
-    if (!taken) {
+    if (taken) lastTaken = lineNo;
+    else {
       skipped++;
       const cur = current as ScannedBlock | null;
       try {
@@ -139,9 +176,17 @@ export function scan(text: string, factories: readonly BlockFactory[], onSkip?: 
       } catch (e) {
         report(e); // as for feed: a bug costs the line, not the parse
       }
-      if (onSkip !== undefined) onSkip(lineNo, t);
+      if (onSkip !== undefined) onSkip(lineNo, t, lastTaken === lineNo - 1 && lineNo > 1);
     }
   }
   close();
   return { blocks, skippedLines: skipped };
+}
+
+/** The joined line when line i+1 is plain text that `join` reads as the wrapped rest of t. */
+function joinNext(lines: string[], i: number, t: string, unwrap: LineJoiner): string | null {
+  const rawNext = lines[i + 1]!;
+  const next = cleanLine(rawNext);
+  if (next.length === 0 || classify(next).kind !== 'text') return null;
+  return unwrap.join(t, next, lines[i]!, rawNext);
 }

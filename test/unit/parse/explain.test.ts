@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../../fixtures';
 import { analyseDump, explainDump, foundAnything } from '../../../src/core/parse';
+import { EMPTY } from './helpers';
 
 test('a pasted bug report (prompts, U+3000, fences, prose, quotes, indented block) gives the recorded contract', () => {
   const got = explainDump(fixture('parse/bug-report-mixed.md'));
@@ -11,11 +12,19 @@ test('a pasted bug report (prompts, U+3000, fences, prose, quotes, indented bloc
 
 test('the contract has exactly its documented fields', () => {
   const r = explainDump(fixture('parse/bug-report-mixed.md'));
-  assert.deepEqual(Object.keys(r), ['marks', 'ipvs', 'vips', 'skippedLines']);
+  assert.deepEqual(Object.keys(r), ['marks', 'ipvs', 'vips', 'skippedLines', 'dns', 'nat', 'ports', 'lb', 'warnings', 'hosts']);
   assert.deepEqual(Object.keys(r.marks[0]!), ['mark', 'hex', 'table', 'chain', 'destination', 'protocol', 'port']);
   assert.deepEqual(Object.keys(r.ipvs[0]!), ['protocol', 'fwmark', 'address', 'port', 'scheduler', 'backends']);
   assert.deepEqual(Object.keys(r.ipvs[0]!.backends[0]!), ['address', 'host', 'port', 'forward', 'weight', 'activeConnections', 'inactiveConnections']);
   assert.deepEqual(Object.keys(r.vips[0]!), ['destination', 'mark', 'backends']);
+  assert.deepEqual(Object.keys(r.dns[0]!), ['name', 'type', 'server', 'status', 'answers']);
+  assert.deepEqual(Object.keys(r.nat[0]!), ['table', 'chain', 'action', 'protocol', 'port', 'destination', 'to']);
+  assert.deepEqual(Object.keys(r.hosts[0]!), ['name', 'marks', 'ipvs', 'vips', 'dns', 'nat', 'ports', 'lb']);
+  const mesh = explainDump(fixture('parse/explain-mesh.txt'));
+  assert.deepEqual(Object.keys(mesh.ports[0]!), ['protocol', 'port', 'mark', 'backends']);
+  const lb = explainDump(fixture('parse/explain-network-inspect.txt'));
+  assert.deepEqual(Object.keys(lb.lb[0]!), ['network', 'service', 'vip', 'localLBIndex', 'tasks', 'mark', 'backends']);
+  assert.deepEqual(Object.keys(lb.warnings[0]!), ['code', 'line', 'message']);
 });
 
 test('what the bug report shows: a second mark for one VIP that no IPVS service answers', () => {
@@ -73,13 +82,15 @@ test('foundAnything: recognised blocks count even without marks; prose alone doe
   const nat = analyseDump(fixture('parse/host-nat-nvL-docker-ingress.txt'));
   assert.equal(nat.explain.marks.length, 0);
   assert.equal(foundAnything(nat), true);
-  assert.equal(foundAnything(nat.explain), false);
+  assert.ok(nat.explain.nat.length > 0, 'a nat-only dump is facts now');
+  assert.equal(foundAnything(nat.explain), true);
+  assert.equal(foundAnything(analyseDump('{\n"Containers": {\n').explain), false, 'a JSON fragment is no fact');
   const empty = analyseDump('IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n');
   assert.equal(foundAnything(empty), true, 'an empty IPVS table is itself a finding');
   const prose = analyseDump('Hello,\nmy swarm is broken, please help.\n$ docker ps\n');
   assert.equal(foundAnything(prose), false);
   assert.equal(prose.explain.skippedLines, 2);
-  assert.deepEqual(analyseDump('').explain, { marks: [], ipvs: [], vips: [], skippedLines: 0 });
+  assert.deepEqual(analyseDump('').explain, EMPTY);
 });
 
 test('analyseDump lists the blocks it recognised and the DNS it saw', () => {

@@ -40,3 +40,6 @@ export function settledMedian(f: () => unknown, runs = 7, warm = 2): { median: n
   for (let i = 0; i < runs; i++) xs.push(time(f));
   return { median: median(xs), min: Math.min(...xs) };
 }
+
+/** What explain returns for nothing at all. */
+export const EMPTY = { marks: [], ipvs: [], vips: [], skippedLines: 0, dns: [], nat: [], ports: [], lb: [], warnings: [], hosts: [] };

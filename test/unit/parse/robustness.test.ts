@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { fixture, repoRoot } from '../../fixtures';
 import {
   analyseDump,
+  explainToText,
   flattenRules,
   markToHex,
   parseCount,
@@ -24,7 +25,7 @@ import {
   parseProcIpVs,
 } from '../../../src/core/parse';
 import { scanHooks } from '../../../src/core/parse/scan';
-import { int, pick, prng } from './helpers';
+import { EMPTY, int, pick, prng } from './helpers';
 
 // The scanner's safety nets must never be needed: record anything they catch and fail on it.
 const caught: unknown[] = [];
@@ -72,6 +73,15 @@ function checkAll(text: string): void {
   for (const m of a.explain.marks) assert.equal(m.hex, markToHex(m.mark));
   for (const v of a.explain.vips) assert.ok(a.explain.marks.some((m) => m.mark === v.mark && m.destination === v.destination));
   for (const b of a.blocks) assert.ok(b.startLine >= 1 && b.startLine <= b.endLine && b.endLine <= lines);
+  const e = a.explain;
+  for (const n of e.nat) assert.ok(['DNAT', 'SNAT', 'REDIRECT', 'MASQUERADE'].includes(n.action));
+  for (const p of e.ports) assert.ok(e.marks.some((m) => m.mark === p.mark && m.port === p.port && m.destination === null));
+  for (const l of e.lb) assert.ok((l.mark === null || Number.isInteger(l.mark)) && (l.backends === null || Array.isArray(l.backends)));
+  for (const w of e.warnings) assert.ok(typeof w.message === 'string' && w.message.length > 0 && (w.line === null || (w.line >= 1 && w.line <= lines)));
+  const sizes = { marks: e.marks.length, ipvs: e.ipvs.length, vips: e.vips.length, dns: e.dns.length, nat: e.nat.length, ports: e.ports.length, lb: e.lb.length };
+  for (const h of e.hosts) for (const k of Object.keys(sizes) as (keyof typeof sizes)[]) assert.ok(h[k].every((i) => i >= 0 && i < sizes[k]));
+  assert.equal(a.vipPools.length, e.vips.length);
+  explainToText(a, true);
   // Plain data: serialisable, no cycles.
   JSON.parse(JSON.stringify(a));
   assert.deepEqual(caught, [], 'a parser threw (caught by the scanner)');
@@ -103,6 +113,10 @@ test('soups of the formats\' own tokens never break a parser', () => {
     'IN', 'A', 'PTR', '600', 'Server:', 'Address:', 'Address', '1:', 'Name:', 'Non-authoritative', 'answer:', '**', "can't",
     'find', 'nslookup:', "resolve", "'(null)'", 'name', '=', '$', 'root@h:~#', 'iptables', 'ipvsadm', '-nvL', '-S', 'dig',
     '+short', '```', '...', '.. code-block::', '\u3000',
+    // explain's newer readers: inspect JSON, colour codes, host names, wrapped rests, NAT targets
+    '[', ']', '{', '}', '[{', '{"', '"VIP":', '"10.0.0.2",', '"LocalLBIndex":', '257,', '"Tasks":', '"Services":', '"Addr":',
+    '"EndpointIP":', '"Name":', 'null', '\u001b[01;31m\u001b[K', '\u001b[m', '[m[K', '^[[0m', 'root@node1:~#', 'On', 'node2:',
+    '0xffffffff', 'rk', '--to-ports', 'REDIRECT', 'MASQUERADE', 'SNAT', '--to-source', ':53', '\u0000',
   ];
   for (let i = 0; i < 400; i++) {
     const lines: string[] = [];
@@ -194,6 +208,6 @@ test('value helpers are total', () => {
     assert.equal(parseMark(bad as unknown as string), null);
     assert.equal(parseCount(bad as unknown as string), null);
     assert.deepEqual(parseIptablesSave(bad as unknown as string), { tables: [], skippedLines: 0 });
-    assert.deepEqual(analyseDump(bad as unknown as string).explain, { marks: [], ipvs: [], vips: [], skippedLines: 0 });
+    assert.deepEqual(analyseDump(bad as unknown as string).explain, EMPTY);
   }
 });
