@@ -99,7 +99,7 @@ ip netns exec "$NETNS" qemu-system-x86_64 -name swarm-lens-lab \
   -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,id=hostroot" \
   -virtfs "local,path=$LAB/guest,mount_tag=labout,security_model=none,id=labout" \
   -netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device virtio-net-pci,netdev=n0 \
-  >"$LAB/qemu.err" 2>&1 || fail "QEMU did not start: $(head -3 "$LAB/qemu.err")"
+  >"$LAB/qemu.err" 2>&1 9>&- || fail "QEMU did not start: $(head -3 "$LAB/qemu.err")"
 # The host reaches node I's API through a unix socket forwarded into the namespace.
 for i in $(seq 1 $NODES); do
   ip netns exec "$NETNS" setsid socat UNIX-LISTEN:"$(sock "$i")",fork,mode=600,unlink-early \
