@@ -91,10 +91,8 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ] && [ -z "$SUDO" ]; then
     unavailable "missing Debian packages (${need_pkgs[*]}) and not root (no passwordless sudo)"
   fi
-  command -v apt-get >/dev/null 2>&1 || unavailable "missing packages (${need_pkgs[*]}) and no apt-get"
   say "apt-get install ${need_pkgs[*]}"
-  { $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${need_pkgs[@]}"; } >>"$LOG" 2>&1 \
-    || unavailable "apt-get install ${need_pkgs[*]} failed (see $LOG)"
+  bash "$(dirname "$0")/apt-install.sh" "${need_pkgs[@]}" >>"$LOG" 2>&1 || unavailable "apt-get install ${need_pkgs[*]} failed (see $LOG)"
 fi
 [ -x /usr/bin/chromium ] || unavailable "/usr/bin/chromium missing after apt-get install chromium"
 

@@ -8,7 +8,7 @@ kernel_version() {
   kv=$(ls "$CACHE/kernel" 2>/dev/null | sort -V | tail -1)
   if [[ -z $kv || -n ${SWARM_LENS_LAB_REFRESH:-} ]]; then
     apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' 2>/dev/null | grep -q . ||
-      apt-get -o DPkg::Lock::Timeout=600 -qq update >/dev/null 2>&1 || true
+      flock /tmp/swarm-lens-apt.lock apt-get -o DPkg::Lock::Timeout=600 -qq update >/dev/null 2>&1 || true
     kv=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' 2>/dev/null |
       awk '{sub(/^linux-image-/, "", $1); sub(/-unsigned$/, "", $1); print $1}' | sort -V | tail -1)
   fi

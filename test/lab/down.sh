@@ -16,16 +16,17 @@ fi
 exec 9>"$LAB.lock"
 flock 9
 
-stop() { # pid: TERM, then KILL after 10 s
+stop() { # pid or -pgid: TERM, then KILL after 10 s
   local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  kill -TERM -- "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 100; i++)); do kill -0 -- "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL -- "$pid" 2>/dev/null || true
+  while kill -0 -- "$pid" 2>/dev/null; do sleep 0.1; done
 }
+# Each forward was started by setsid: its group holds the children it forked per connection.
 for f in "$LAB"/socat*.pid; do
   [[ -e $f ]] || continue
-  pid=$(live_pid "$f" "$LAB/") && stop "$pid"
+  pid=$(live_pid "$f" "$LAB/") && stop "-$pid"
 done
 if pid=$(qemu_pid); then
   stop "$pid"   # the guest's file systems are tmpfs: nothing to flush

@@ -46,29 +46,11 @@ sock() { echo "$LAB/node$1.sock"; }
 on() { local i=$1; shift; docker -H "unix://$(sock "$i")" "$@"; }   # docker CLI on node I
 engine_of() { local e=($ENGINES); echo "${e[$1 - 1]}"; }
 
-apt_install() {
-  # -o DPkg::Lock::Timeout: at boot unattended upgrades or another install may hold the lock.
-  local apt=(apt-get -o DPkg::Lock::Timeout=600 -qq)
-  DEBIAN_FRONTEND=noninteractive "${apt[@]}" update >/dev/null &&
-    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "$@" >/dev/null
-}
-
 ensure_host_packages() {
-  local missing=() p
-  for p in "${HOST_PACKAGES[@]}"; do
-    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-  done
-  ((${#missing[@]})) || return 0
-  command -v apt-get >/dev/null || unavailable "missing packages ${missing[*]} and no apt-get"
-  log "installing ${missing[*]}"
-  # docker.io's postinst must not start a system dockerd on the host: the lab's run in the guest.
-  local guard=
-  [[ -e /usr/sbin/policy-rc.d ]] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d; guard=1; }
-  apt_install "${missing[@]}" >"$LAB.apt.log" 2>&1 || { [[ -z $guard ]] || rm -f /usr/sbin/policy-rc.d
-    tail -20 "$LAB.apt.log" >&2; die "setup: apt-get install ${missing[*]} failed"; }
-  [[ -z $guard ]] || rm -f /usr/sbin/policy-rc.d
-  rm -f "$LAB.apt.log"
+  local status=0
+  bash "$REPO/scripts/apt-install.sh" "${HOST_PACKAGES[@]}" || status=$?
+  ((status != 3)) || unavailable "cannot install ${HOST_PACKAGES[*]}"
+  ((status == 0)) || die "setup: apt-get install failed"
 }
 
 # PID from a pid file, only while it is still the process we started (checked by its command

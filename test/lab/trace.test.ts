@@ -40,7 +40,7 @@ function runningTasks(node: number, service: string, network = 'overlay1'): Map<
   const out = new Map<string, RunningTask>();
   const ids = docker(lab, node, 'service', 'ps', '-q', '--filter', 'desired-state=running', service).split('\n').filter(Boolean);
   for (const id of ids) {
-    const line = docker(lab, node, 'inspect', '-f', `{{.Status.State}} {{.Slot}} {{.NodeID}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${network}"}}{{index .Addresses 0}}{{end}}{{end}}`, id);
+    const line = docker(lab, node, 'inspect', '--type', 'task', '-f', `{{.Status.State}} {{.Slot}} {{.NodeID}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${network}"}}{{index .Addresses 0}}{{end}}{{end}}`, id);
     const [state, slot, nodeId, cidr] = line.split(' ');
     if (state !== 'running' || !cidr) continue;
     const hostname = docker(lab, node, 'node', 'inspect', '-f', '{{.Description.Hostname}}', nodeId);
@@ -145,7 +145,7 @@ for (const node of NODES) {
  */
 function watchPool(node: number, lb: string): { stop(): Array<Map<string, number>> } {
   const name = `swarm-lens-test-watch-${node}`;
-  docker(lab, node, 'rm', '-f', name);
+  docker(lab, node, 'ps', '-aq', '--filter', `name=^${name}$`) && docker(lab, node, 'rm', '-f', name);
   const client = docker(lab, node, 'ps', '-q', '--filter', 'label=com.docker.swarm.service.name=client');
   const netnsDir = path.dirname(docker(lab, node, 'inspect', '-f', '{{.NetworkSettings.SandboxKey}}', client));
   docker(lab, node, 'run', '-d', '--name', name, '--label', 'swarm-lens.test=1', '--network', 'none', '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN',

@@ -26,25 +26,11 @@ require_linux_root() {
 
 use_local_engine() { export DOCKER_HOST=unix://$SOCK; }
 
-# apt-get only when something is missing, so a prepared machine pays one dpkg-query.
 ensure_packages() {
-  local missing=() p
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-  done
-  ((${#missing[@]})) || return 0
-  command -v apt-get >/dev/null || unavailable "missing packages ${missing[*]} and no apt-get"
-  log "installing ${missing[*]}"
-  # Without this, docker.io's postinst may start a system dockerd that claims /run/containerd.
-  local guard=
-  [[ -e /usr/sbin/policy-rc.d ]] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d; guard=1; }
-  { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
-    >"/tmp/swarm-lens-apt.log" 2>&1 || { [[ -z $guard ]] || rm -f /usr/sbin/policy-rc.d
-      tail -20 /tmp/swarm-lens-apt.log >&2; die "apt-get install failed"; }
-  [[ -z $guard ]] || rm -f /usr/sbin/policy-rc.d
-  rm -f /tmp/swarm-lens-apt.log
+  local status=0
+  bash "$(dirname "${BASH_SOURCE[0]}")/../../scripts/apt-install.sh" "${PACKAGES[@]}" || status=$?
+  ((status != 3)) || unavailable "cannot install ${PACKAGES[*]}"
+  ((status == 0)) || die "apt-get install failed"
 }
 
 # PID of our dockerd if it runs (checked against its socket, so a reused PID never matches).
