@@ -115,6 +115,8 @@ async function main(argv: string[]): Promise<number> {
     case 'collect': {
       const file = args.flags.get('-o') ?? args.flags.get('--output');
       if (typeof file !== 'string') throw new UsageError('collect needs -o <file>.');
+      // collect reads this node live; a snapshot file's names and paths must never drive that probe.
+      if (engine.kind === 'snapshot') throw new UsageError('collect reads the live engine: run it without --snapshot.');
       const bundle = await collectBundle(engine, options, interrupted.signal);
       try {
         fs.writeFileSync(file, JSON.stringify(bundle, null, 1) + '\n');

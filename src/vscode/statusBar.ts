@@ -16,7 +16,7 @@ export class SwarmStatusBar implements vscode.Disposable {
 
   private update(): void {
     const state = this.model.state;
-    const context = this.model.endpoint?.context ?? 'default';
+    const context = this.model.snapshot ? 'snapshot' : (this.model.endpoint?.context ?? 'default');
     if (state.kind === 'idle') {
       this.item.hide();
       return;

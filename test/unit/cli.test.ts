@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fixture, repoRoot } from '../fixtures';
 
@@ -79,4 +80,12 @@ test('trace --snapshot works offline and --json is the versioned Trace', () => {
   const notSnapshot = cli(['trace', 'vote', '--snapshot', path.join(fixtures, 'parse', 'dig-full.txt')]);
   assert.equal(notSnapshot.code, 1);
   assert.match(notSnapshot.err, /not a Swarm Lens snapshot/);
+});
+
+test('collect refuses --snapshot: a file must never drive a live probe', () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-collect-')), 'out.json');
+  const r = cli(['collect', '--snapshot', path.join(fixtures, 'trace', 'swarm-20.10-no-ipvs.json'), '-o', out]);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /collect reads the live engine: run it without --snapshot/);
+  assert.ok(!fs.existsSync(out), 'nothing written');
 });

@@ -16,8 +16,7 @@ export interface DockerEvent {
 }
 
 /** The reads a cluster snapshot needs; an interface so tests and the CLI can swap transports. */
-export interface EngineReader {
-  readonly endpoint: DockerEndpoint;
+interface EngineReads {
   info(signal?: AbortSignal): Promise<unknown>;
   version(signal?: AbortSignal): Promise<unknown>;
   services(signal?: AbortSignal): Promise<unknown>;
@@ -30,7 +29,32 @@ export interface EngineReader {
   container(id: string, signal?: AbortSignal): Promise<unknown>;
 }
 
-export class Engine implements EngineReader {
+/** A Docker engine reached at an address: the only kind of reader a probe may go through. */
+export interface LiveEngineReader extends EngineReads {
+  readonly kind: 'live';
+  readonly endpoint: DockerEndpoint;
+}
+
+/**
+ * Answers recorded in a snapshot file. It has no address on purpose: a file's data must never
+ * choose a socket, a namespace path or a name for a live probe.
+ */
+export interface SnapshotReader extends EngineReads {
+  readonly kind: 'snapshot';
+  /** The cluster name the file gives, for messages only. */
+  readonly cluster: string;
+}
+
+export type EngineReader = LiveEngineReader | SnapshotReader;
+
+/** Where the answers come from, as messages name it. */
+export function readerName(engine: EngineReader): string {
+  return engine.kind === 'live' ? engine.endpoint.host : `snapshot:${engine.cluster}`;
+}
+
+export class Engine implements LiveEngineReader {
+  readonly kind = 'live';
+
   private readonly http: EngineHttp;
 
   constructor(readonly endpoint: DockerEndpoint, private readonly options: EngineOptions) {

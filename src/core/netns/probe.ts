@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { EngineHttp } from '../docker/http';
 import type { DockerEndpoint } from '../docker/endpoint';
 import { EngineError, toEngineError } from '../docker/errors';
+import { checkProbeRequests } from './guard';
 import { MARKER, PROBE_SCRIPT, ProbeOutput, ProbeRequest, probeArgs, splitProbeOutput } from './script';
 
 export const HELPER_LABEL = 'swarm-lens.helper';
@@ -31,7 +32,7 @@ export function canProbeFromHost(endpoint: DockerEndpoint, netnsDir: string): bo
   return endpoint.protocol === 'unix' && process.platform === 'linux' && process.getuid?.() === 0 && fs.existsSync(netnsDir);
 }
 
-export function hostProbe(timeoutMs: number): Probe {
+export function hostProbe(netnsDir: string, timeoutMs: number): Probe {
   const runScript = (requests: readonly ProbeRequest[], signal?: AbortSignal) =>
     new Promise<string>((resolve, reject) => {
       execFile('sh', ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(requests)], { timeout: timeoutMs, signal, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
@@ -44,7 +45,10 @@ export function hostProbe(timeoutMs: number): Probe {
     kind: 'host',
     // One script per request, all at once (dig waits on the network, nsenter on the kernel);
     // outputs are joined in request order, so the result reads as one run.
-    run: async (requests, signal) => splitProbeOutput((await Promise.all(requests.map((r) => runScript([r], signal)))).join('')),
+    run: async (requests, signal) => {
+      checkProbeRequests(requests, netnsDir);
+      return splitProbeOutput((await Promise.all(requests.map((r) => runScript([r], signal)))).join(''));
+    },
   };
 }
 
@@ -67,6 +71,7 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
   return {
     kind: 'helper',
     run: async (requests, signal) => {
+      checkProbeRequests(requests, netnsDir);
       const api = new EngineHttp(endpoint);
       await removeLeftoverHelpers(endpoint, options.timeoutMs + 30_000).catch(() => 0);
       // Inside the helper the node's netns folder is /netns; paths are mapped there and back.
