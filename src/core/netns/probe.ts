@@ -52,18 +52,44 @@ export function hostProbe(netnsDir: string, timeoutMs: number): Probe {
   };
 }
 
+/** What helperProbe gives its containers: this label value, this name, the configured image. */
+const HELPER_LABEL_VALUE = '1';
+const HELPER_NAME = /^\/?swarm-lens-helper-[0-9a-f]{12}$/;
+/** No trace runs this long: a running helper older than this is hung, not another trace's work. */
+const HUNG_HELPER_MS = 60 * 60 * 1000;
+
+interface ContainerSummary {
+  Id?: unknown;
+  Names?: unknown;
+  Image?: unknown;
+  Labels?: unknown;
+  Created?: unknown;
+  State?: unknown;
+}
+
 /**
- * Removes helper containers a crashed run left behind, leaving alone a helper another trace
- * (another window, the CLI) is using right now.
+ * Removes helper containers a crashed run left behind. Only ours: the label with our value, our
+ * name and the helper image, whatever the engine's filter let through. A helper another trace
+ * (another window, the CLI) is using right now is left alone: a stopped one younger than a few
+ * seconds may be about to start, and a running one is removed only far past any trace's timeout.
  */
-async function removeLeftoverHelpers(endpoint: DockerEndpoint, olderThanMs: number, signal = AbortSignal.timeout(10_000)): Promise<number> {
+export async function removeLeftoverHelpers(endpoint: DockerEndpoint, helperImage: string, timeoutMs: number, signal = AbortSignal.timeout(10_000)): Promise<number> {
   const api = new EngineHttp(endpoint);
-  const filters = encodeURIComponent(JSON.stringify({ label: [HELPER_LABEL] }));
-  const helpers = (await api.json('GET', `/containers/json?all=1&filters=${filters}`, signal)) as { Id: string; Created: number; State?: string }[];
-  // A helper in use is running, or created a moment ago; a stopped one older than a few seconds is a leftover.
-  const age = (c: { Created: number }) => Date.now() / 1000 - c.Created;
-  const leftovers = helpers.filter((c) => age(c) > olderThanMs / 1000 || (c.State !== 'running' && age(c) > 5));
-  await Promise.all(leftovers.map((c) => api.send('DELETE', `/containers/${c.Id}?force=1`, signal).catch(() => undefined)));
+  const filters = encodeURIComponent(JSON.stringify({ label: [`${HELPER_LABEL}=${HELPER_LABEL_VALUE}`], name: ['swarm-lens-helper-'] }));
+  const listed = await api.json('GET', `/containers/json?all=1&filters=${filters}`, signal);
+  const ageMs = (c: ContainerSummary) => Date.now() - Number(c.Created) * 1000;
+  const ours = (c: ContainerSummary) =>
+    typeof c.Id === 'string' &&
+    /^[0-9a-f]{12,64}$/.test(c.Id) &&
+    Number.isFinite(Number(c.Created)) &&
+    (c.Labels as Record<string, unknown> | undefined)?.[HELPER_LABEL] === HELPER_LABEL_VALUE &&
+    Array.isArray(c.Names) &&
+    c.Names.length === 1 &&
+    HELPER_NAME.test(String(c.Names[0])) &&
+    c.Image === helperImage;
+  const leftover = (c: ContainerSummary) => (c.State === 'running' ? ageMs(c) > Math.max(HUNG_HELPER_MS, 10 * timeoutMs) : ageMs(c) > 5000);
+  const leftovers = (Array.isArray(listed) ? (listed as ContainerSummary[]) : []).filter((c) => ours(c) && leftover(c));
+  await Promise.all(leftovers.map((c) => api.send('DELETE', `/containers/${c.Id as string}?force=1`, signal).catch(() => undefined)));
   return leftovers.length;
 }
 
@@ -73,7 +99,7 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
     run: async (requests, signal) => {
       checkProbeRequests(requests, netnsDir);
       const api = new EngineHttp(endpoint);
-      await removeLeftoverHelpers(endpoint, options.timeoutMs + 30_000).catch(() => 0);
+      await removeLeftoverHelpers(endpoint, options.helperImage, options.timeoutMs).catch(() => 0);
       // Inside the helper the node's netns folder is /netns; paths are mapped there and back.
       const inside = (p: string) => (p.startsWith(netnsDir + '/') ? '/netns/' + path.basename(p) : p);
       const mapped = requests.map((r) => ({ ...r, netns: inside(r.netns) }));
