@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import type { DockerEndpoint } from './endpoint';
+import { EngineError } from './errors';
 
 export interface HttpAnswer {
   status: number;
@@ -22,12 +23,19 @@ export class EngineHttpError extends Error {
 }
 
 export class EngineHttp {
-  private readonly base: http.RequestOptions;
+  private base?: http.RequestOptions;
   private readonly secure: boolean;
+
+  /**
+   * What Host says. Over TCP the real address, like the docker client: node takes the TLS server
+   * name (SNI and the certificate check) from it, so `docker` would fail every verification.
+   */
+  private readonly hostHeader: string;
 
   constructor(private readonly endpoint: DockerEndpoint) {
     this.secure = endpoint.protocol === 'tcp' && !!endpoint.tls;
-    this.base = requestBase(endpoint);
+    const name = endpoint.hostname?.includes(':') ? `[${endpoint.hostname}]` : endpoint.hostname;
+    this.hostHeader = endpoint.protocol === 'tcp' ? `${name}:${endpoint.port}` : 'docker';
   }
 
   /** Sends a request and returns the whole answer; rejects on transport errors only. */
@@ -68,12 +76,14 @@ export class EngineHttp {
   }
 
   private request(method: string, path: string, signal: AbortSignal, payload: Buffer | undefined, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+    // Read on first use, inside the caller's promise: an unreadable certificate rejects that call.
+    this.base ??= requestBase(this.endpoint);
     const options: http.RequestOptions = {
       ...this.base,
       method,
       path,
       signal,
-      headers: { Host: 'docker', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
+      headers: { Host: this.hostHeader, ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
     };
     // No agent, so no pooled sockets; ssh brings its own stream instead of a socket.
     if (this.endpoint.protocol === 'ssh') options.createConnection = () => dialStdio(this.endpoint);
@@ -102,8 +112,17 @@ function requestBase(endpoint: DockerEndpoint): https.RequestOptions {
     case 'tcp': {
       const tls = endpoint.tls;
       if (!tls) return { host: endpoint.hostname, port: endpoint.port };
-      const read = (file?: string) => (file && fs.existsSync(file) ? fs.readFileSync(file) : undefined);
-      // Without DOCKER_TLS_VERIFY the docker CLI encrypts but does not verify; so do we.
+      // Every file named is read, or the call fails: never TLS with less than configured.
+      const read = (file?: string) => {
+        if (!file) return undefined;
+        try {
+          return fs.readFileSync(file);
+        } catch (err) {
+          throw new EngineError('tls', `Cannot read the TLS certificate ${file}: check DOCKER_CERT_PATH or the context's certificates.`, `${file}: ${(err as Error).message}`);
+        }
+      };
+      // Without DOCKER_TLS_VERIFY the docker CLI encrypts but does not verify; so do we. Verifying
+      // without a ca (a context that stores none) checks against the system's CAs, as docker does.
       return { host: endpoint.hostname, port: endpoint.port, ca: read(tls.ca), cert: read(tls.cert), key: read(tls.key), rejectUnauthorized: tls.verify };
     }
   }
