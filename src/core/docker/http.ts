@@ -8,7 +8,13 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import type { DockerEndpoint } from './endpoint';
-import { EngineError } from './errors';
+import { badResponse, EngineError } from './errors';
+
+/**
+ * The largest answer read into memory. A big swarm's /tasks is tens of MB; past this the other
+ * end is not an engine worth waiting for, and the call fails instead of taking the process down.
+ */
+export const MAX_BODY_BYTES = 128 * 1024 * 1024;
 
 export interface HttpAnswer {
   status: number;
@@ -38,17 +44,35 @@ export class EngineHttp {
     this.hostHeader = endpoint.protocol === 'tcp' ? `${name}:${endpoint.port}` : 'docker';
   }
 
-  /** Sends a request and returns the whole answer; rejects on transport errors only. */
-  send(method: string, path: string, signal: AbortSignal, body?: unknown): Promise<HttpAnswer> {
+  /**
+   * Sends a request and returns the whole answer; rejects on transport errors, and with a
+   * bad-response EngineError once the answer passes `maxBytes` (then the connection is dropped).
+   */
+  send(method: string, path: string, signal: AbortSignal, body?: unknown, maxBytes = MAX_BODY_BYTES): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      // Once over the cap, that is the error, whatever the torn-down connection reports after it.
+      let overflow: EngineError | undefined;
+      const tooLarge = () => (overflow = badResponse(`${method} ${path.split('?')[0]}`, `it is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`));
+      const fail = (err: unknown) => reject(overflow ?? err);
       const req = this.request(method, path, signal, payload, (res) => {
+        // Buffers are joined once at the end, so a character split between chunks is whole again.
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        const declared = Number(res.headers['content-length']);
+        if (declared > maxBytes) {
+          req.destroy(tooLarge());
+          return;
+        }
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > maxBytes) req.destroy(tooLarge());
+          else chunks.push(c);
+        });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
+        res.on('error', fail);
       });
-      req.on('error', reject);
+      req.on('error', fail);
       req.end(payload);
     });
   }
@@ -133,8 +157,10 @@ function dialStdio(endpoint: DockerEndpoint): Duplex {
   const target = endpoint.username ? `${endpoint.username}@${endpoint.hostname}` : endpoint.hostname!;
   const args = ['-o', 'BatchMode=yes', ...(endpoint.port && endpoint.port !== 22 ? ['-p', String(endpoint.port)] : []), '--', target, 'docker', 'system', 'dial-stdio'];
   const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // ssh's own words for the error message: the first few KB, decoded whole.
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => (stderr = (stderr + d).slice(0, 4096)));
   // The stream ends only once ssh has exited, so a failed login reads as ssh's own words, not as a hang-up.
   const readable = new PassThrough();
   child.stdout.pipe(readable, { end: false });

@@ -32,10 +32,17 @@ export function canProbeFromHost(endpoint: DockerEndpoint, netnsDir: string): bo
   return endpoint.protocol === 'unix' && process.platform === 'linux' && process.getuid?.() === 0 && fs.existsSync(netnsDir);
 }
 
+/** The most one probe run may print (host stdout); a helper's logs are capped by the HTTP layer. */
+const MAX_PROBE_OUTPUT = 64 * 1024 * 1024;
+
 export function hostProbe(netnsDir: string, timeoutMs: number): Probe {
   const runScript = (requests: readonly ProbeRequest[], signal?: AbortSignal) =>
     new Promise<string>((resolve, reject) => {
-      execFile('sh', ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(requests)], { timeout: timeoutMs, signal, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+      execFile('sh', ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(requests)], { timeout: timeoutMs, signal, maxBuffer: MAX_PROBE_OUTPUT, encoding: 'utf8' }, (err, stdout) => {
+        // Cut output would read as missing rules: past the cap it is an error, not a short answer.
+        if ((err as NodeJS.ErrnoException | null)?.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+          return reject(new EngineError('bad-response', `The namespace dump is larger than ${MAX_PROBE_OUTPUT / 1024 / 1024} MiB: trace a narrower target, or read it by hand with the equivalent commands.`, `probe output over ${MAX_PROBE_OUTPUT} bytes`));
+        }
         // The script reports each command's own failure in its output; only a failure to run it at all is an error.
         if (err && !stdout) reject(toEngineError(err, undefined, 'sh -c <probe script>'));
         else resolve(stdout);
