@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ClusterModel } from './clusterModel';
+import { engineStatusTooltip, errorStatusTooltip, snapshotStatusTooltip } from './tooltips';
 import { md } from './ui';
 
 /** The one status bar item: which engine, which node answered, its role. */
@@ -23,19 +24,15 @@ export class SwarmStatusBar implements vscode.Disposable {
     }
     if (state.kind === 'error') {
       this.item.text = `$(warning) Swarm: ${context}`;
-      this.item.tooltip = md(`**Swarm Lens**\n\n${state.error.message}\n\nClick to pick another Docker context.`);
+      this.item.tooltip = md(errorStatusTooltip(state.error.message));
     } else if (this.model.snapshot && this.model.cluster) {
       const snap = this.model.snapshot;
       this.item.text = `$(archive) snapshot of ${snap.cluster}`;
-      this.item.tooltip = md(`**Swarm Lens** is showing ${snap.label}: the cluster \`${snap.cluster}\` as it was at ${snap.takenAt}.\n\nViews, hovers and traces answer from the file. Run **Swarm: Back to the Live Engine** to leave it.`);
+      this.item.tooltip = md(snapshotStatusTooltip(snap));
     } else if (this.model.cluster) {
       const e = this.model.cluster.snapshot.engine;
-      const endpoint = this.model.endpoint;
       this.item.text = `${state.kind === 'loading' ? '$(sync~spin)' : '$(server-environment)'} ${context} · ${e.nodeName} · ${e.role}`;
-      this.item.tooltip = md(
-        `**Swarm Lens**\n\nContext \`${context}\` · \`${endpoint?.host ?? ''}\` (from ${endpoint?.source ?? 'default'})\n\n` +
-          `Node \`${e.nodeName}\` (${e.role}) · Docker Engine ${e.serverVersion} · API ${this.model.apiVersion || 'unknown'}\n\n${e.os} · kernel ${e.kernel}\n\nClick to pick another Docker context.`,
-      );
+      this.item.tooltip = md(engineStatusTooltip(context, this.model.endpoint, e, this.model.apiVersion));
     } else {
       this.item.text = `$(sync~spin) Swarm: ${context}`;
       this.item.tooltip = 'Swarm Lens is reading the cluster…';
