@@ -61,7 +61,8 @@ export function hostProbe(netnsDir: string, timeoutMs: number): Probe {
 
 /** What helperProbe gives its containers: this label value, this name, the configured image. */
 const HELPER_LABEL_VALUE = '1';
-const HELPER_NAME = /^\/?swarm-lens-helper-[0-9a-f]{12}$/;
+const HELPER_NAME_PREFIX = 'swarm-lens-helper-';
+const HELPER_NAME = new RegExp(`^/?${HELPER_NAME_PREFIX}[0-9a-f]{12}$`);
 /** No trace runs this long: a running helper older than this is hung, not another trace's work. */
 const HUNG_HELPER_MS = 60 * 60 * 1000;
 
@@ -82,7 +83,7 @@ interface ContainerSummary {
  */
 export async function removeLeftoverHelpers(endpoint: DockerEndpoint, helperImage: string, timeoutMs: number, signal = AbortSignal.timeout(10_000)): Promise<number> {
   const api = new EngineHttp(endpoint);
-  const filters = encodeURIComponent(JSON.stringify({ label: [`${HELPER_LABEL}=${HELPER_LABEL_VALUE}`], name: ['swarm-lens-helper-'] }));
+  const filters = encodeURIComponent(JSON.stringify({ label: [`${HELPER_LABEL}=${HELPER_LABEL_VALUE}`], name: [HELPER_NAME_PREFIX] }));
   const listed = await api.json('GET', `/containers/json?all=1&filters=${filters}`, signal);
   const ageMs = (c: ContainerSummary) => Date.now() - Number(c.Created) * 1000;
   const ours = (c: ContainerSummary) =>
