@@ -39,6 +39,11 @@ export function commandLink(title: string, command: string, args: unknown[]): Md
   return new Md(`[${text(title).text}](command:${command}?${query})`);
 }
 
+/** Status bar text is not Markdown, but `$(name)` in it shows an icon: a backslash keeps it literal. */
+export function labelText(value: unknown): string {
+  return oneLine(value).replace(/\$\(/g, '\\$(');
+}
+
 /** Markdown from a template; values that are not Md are escaped as text. */
 export function markdown(strings: TemplateStringsArray, ...values: unknown[]): Md {
   return new Md(strings.reduce((out, s, i) => out + s + (i < values.length ? (values[i] instanceof Md ? (values[i] as Md).text : text(values[i]).text) : ''), ''));

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ClusterModel } from './clusterModel';
 import { engineStatusTooltip, errorStatusTooltip, snapshotStatusTooltip } from './tooltips';
+import { labelText } from './markdown';
 import { md } from './ui';
 
 /** The one status bar item: which engine, which node answered, its role. */
@@ -18,23 +19,25 @@ export class SwarmStatusBar implements vscode.Disposable {
   private update(): void {
     const state = this.model.state;
     const context = this.model.snapshot ? 'snapshot' : (this.model.endpoint?.context ?? 'default');
+    // Context names, node names and snapshot fields go into the text with their `$(` escaped.
+    const label = labelText(context);
     if (state.kind === 'idle') {
       this.item.hide();
       return;
     }
     if (state.kind === 'error') {
-      this.item.text = `$(warning) Swarm: ${context}`;
+      this.item.text = `$(warning) Swarm: ${label}`;
       this.item.tooltip = md(errorStatusTooltip(state.error.message));
     } else if (this.model.snapshot && this.model.cluster) {
       const snap = this.model.snapshot;
-      this.item.text = `$(archive) snapshot of ${snap.cluster}`;
+      this.item.text = `$(archive) snapshot of ${labelText(snap.cluster)}`;
       this.item.tooltip = md(snapshotStatusTooltip(snap));
     } else if (this.model.cluster) {
       const e = this.model.cluster.snapshot.engine;
-      this.item.text = `${state.kind === 'loading' ? '$(sync~spin)' : '$(server-environment)'} ${context} · ${e.nodeName} · ${e.role}`;
+      this.item.text = `${state.kind === 'loading' ? '$(sync~spin)' : '$(server-environment)'} ${label} · ${labelText(e.nodeName)} · ${labelText(e.role)}`;
       this.item.tooltip = md(engineStatusTooltip(context, this.model.endpoint, e, this.model.apiVersion));
     } else {
-      this.item.text = `$(sync~spin) Swarm: ${context}`;
+      this.item.text = `$(sync~spin) Swarm: ${label}`;
       this.item.tooltip = 'Swarm Lens is reading the cluster…';
     }
     this.item.show();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Cluster } from '../../src/core/cluster/cluster';
 import { buildSnapshot, type RawCluster } from '../../src/core/cluster/snapshot';
 import { HOVER_COMMANDS, hoverText } from '../../src/vscode/hoverText';
-import { code, commandLink, markdown, Md, text } from '../../src/vscode/markdown';
+import { code, commandLink, labelText, markdown, Md, text } from '../../src/vscode/markdown';
 import { engineStatusTooltip, errorStatusTooltip, networkTooltip, nodeTooltip, snapshotStatusTooltip, taskTooltip } from '../../src/vscode/tooltips';
 import { recordedCluster } from './engineFixtures';
 
@@ -103,4 +103,9 @@ test('tooltips of nodes, networks, tasks and the status bar escape every value',
     assertInert(html);
     assert.ok(visible(html).includes(squash(HOSTILE)), visible(html));
   }
+});
+
+test('status bar text: a name cannot add or spin an icon, nor break the line', () => {
+  assert.equal(labelText('node$(sync~spin)\n$(alert)'), 'node\\$(sync~spin) \\$(alert)');
+  assert.equal(labelText('plain-node.1'), 'plain-node.1');
 });
