@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { describeOwner } from './core/cluster/describe';
 import { loadCluster } from './core/cluster/load';
 import { Engine, EngineReader } from './core/docker/engine';
-import { EndpointError, parseHost, resolveEndpoint } from './core/docker/endpoint';
+import { EndpointError, resolveEndpoint } from './core/docker/endpoint';
 import { EngineError, toEngineError } from './core/docker/errors';
 import { systemEndpointInputs } from './core/docker/system';
 import { BundleError, parseBundle } from './core/bundle/bundle';
@@ -110,9 +110,9 @@ async function main(argv: string[]): Promise<number> {
   if (bundle) {
     engine = bundleEngine(bundle);
   } else {
+    // --host goes first but keeps DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, like `docker -H`.
     const host = args.flags.get('--host');
-    const endpoint = typeof host === 'string' ? parseHost(host, 'default', 'setting', undefined) : resolveEndpoint(systemEndpointInputs());
-    engine = new Engine(endpoint, { timeoutMs });
+    engine = new Engine(resolveEndpoint(systemEndpointInputs({ hostFlag: typeof host === 'string' ? host : undefined })), { timeoutMs });
   }
   const traceContext = async (): Promise<TraceContext> => (bundle ? bundleTraceContext(bundle, options) : { cluster: await loadCluster(engine), engine, options });
 
@@ -120,6 +120,8 @@ async function main(argv: string[]): Promise<number> {
     case 'collect': {
       const file = args.flags.get('-o') ?? args.flags.get('--output');
       if (typeof file !== 'string') throw new UsageError('collect needs -o <file>.');
+      // collect reads this node live; a snapshot file's names and paths must never drive that probe.
+      if (engine.kind === 'snapshot') throw new UsageError('collect reads the live engine: run it without --snapshot.');
       const bundle = await collectBundle(engine, options, interrupted.signal);
       try {
         fs.writeFileSync(file, JSON.stringify(bundle, null, 1) + '\n');

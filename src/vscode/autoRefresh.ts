@@ -1,6 +1,7 @@
 // Keeps the model fresh while a Swarm view is visible: Docker events plus a slow poll, debounced.
 // Nothing runs while every view is hidden.
 import * as vscode from 'vscode';
+import { EngineError } from '../core/docker/errors';
 import type { ClusterModel } from './clusterModel';
 import type { Log } from './log';
 import { readSettings } from './settings';
@@ -72,7 +73,9 @@ export class AutoRefresh implements vscode.Disposable {
         await engine.events(EVENT_TYPES, EVENT_ACTIONS, () => this.schedule(DEBOUNCE_MS), signal);
         delay = 2000;
       } catch (err) {
-        this.log.debug(`event stream: ${(err as Error).message}`);
+        // An engine that sent garbage (an oversized event) is worth a warning; one that is down is not.
+        if (err instanceof EngineError && err.kind === 'bad-response') this.log.warn(`Event stream dropped: ${err.message} [${err.detail}]`);
+        else this.log.debug(`event stream: ${(err as Error).message}`);
         delay = Math.min(delay * 2, 60000);
       }
       if (signal.aborted) return;

@@ -50,8 +50,9 @@ export class ClusterModel implements vscode.Disposable {
     return this.current.kind === 'ready' ? this.current.cluster : this.current.kind === 'loading' ? this.current.previous : undefined;
   }
 
+  /** The live engine's address; none while a snapshot is shown. */
   get endpoint(): DockerEndpoint | undefined {
-    return this.opened ? bundleEngine(this.opened.bundle).endpoint : this.engineCache?.engine.endpoint;
+    return this.opened ? undefined : this.engineCache?.engine.endpoint;
   }
 
   /** The snapshot being shown, if any: `snapshot of <cluster> taken <time>`. */

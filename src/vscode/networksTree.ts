@@ -3,6 +3,7 @@ import { formatMark } from '../core/cluster/marks';
 import type { Network, NetworkServiceEntry } from '../core/cluster/types';
 import type { ClusterModel } from './clusterModel';
 import { ModelTreeProvider } from './modelTree';
+import { networkTooltip } from './tooltips';
 import { md } from './ui';
 import { compareText } from '../core/cluster/order';
 
@@ -42,7 +43,7 @@ export class NetworksTreeProvider extends ModelTreeProvider<NetworksElement> {
         item.description = [network.ingress ? 'ingress' : network.driver, network.subnet, network.vxlanId ? `VXLAN ${network.vxlanId}` : '', network.attachable ? 'attachable' : ''].filter(Boolean).join(' · ');
         item.iconPath = new vscode.ThemeIcon(network.ingress ? 'globe' : 'type-hierarchy');
         item.contextValue = network.ingress ? 'swarmNetwork.ingress' : 'swarmNetwork';
-        item.tooltip = md(`**${network.name}** · \`${network.id}\`\n\nDriver ${network.driver} · scope ${network.scope} · subnet \`${network.subnet ?? '?'}\` · gateway \`${network.gateway ?? '?'}\`${network.vxlanId ? ` · VXLAN ${network.vxlanId}` : ''}`);
+        item.tooltip = md(networkTooltip(network));
         return item;
       }
       case 'lb': {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { SwarmNode } from '../core/cluster/types';
 import type { ClusterModel } from './clusterModel';
 import { ModelTreeProvider } from './modelTree';
+import { nodeTooltip } from './tooltips';
 import { md, stateIcon } from './ui';
 import { compareText } from '../core/cluster/order';
 
@@ -21,7 +22,7 @@ export class NodesTreeProvider extends ModelTreeProvider<SwarmNode> {
     item.description = [role, n.availability, n.state, n.engineVersion, n.address].filter(Boolean).join(' · ');
     item.iconPath = n.state === 'ready' && n.availability === 'active' ? new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed')) : stateIcon(n.availability !== 'active' ? n.availability : n.state);
     item.contextValue = `swarmNode.${n.role}`;
-    item.tooltip = md(`**${n.hostname}**${n.self ? ' (answered this refresh)' : ''}\n\nID \`${n.id}\` · ${role} · availability ${n.availability} · ${n.state}\n\nEngine ${n.engineVersion || 'unknown'} · address \`${n.address}\``);
+    item.tooltip = md(nodeTooltip(n, role));
     return item;
   }
 }

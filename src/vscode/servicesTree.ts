@@ -1,13 +1,12 @@
 // Maps the cached cluster to tree items; fetching belongs to ClusterModel.
 import * as vscode from 'vscode';
 import type { Cluster } from '../core/cluster/cluster';
-import { serviceSummary, shortId, taskSummary, vipBackends, vipSummary } from '../core/cluster/describe';
-import { formatMark } from '../core/cluster/marks';
-import { formatPort } from '../core/cluster/snapshot';
+import { serviceSummary, taskSummary, vipSummary } from '../core/cluster/describe';
 import type { Service, ServiceVip, Task } from '../core/cluster/types';
 import type { ClusterModel } from './clusterModel';
 import { ModelTreeProvider } from './modelTree';
-import { esc, md, stateIcon } from './ui';
+import { dnsrrTooltip, serviceTooltip, taskTooltip, vipTooltip } from './tooltips';
+import { md, stateIcon } from './ui';
 
 export type ServicesElement =
   | { type: 'stack'; id: string; name: string; services: Service[] }
@@ -69,12 +68,7 @@ export class ServicesTreeProvider extends ModelTreeProvider<ServicesElement> {
         item.description = vipSummary(element.vip, node);
         item.iconPath = new vscode.ThemeIcon('target');
         item.contextValue = 'swarmVip';
-        const backends = vipBackends(this.model.cluster!, element.service, element.vip);
-        item.tooltip = md(
-          `**${element.vip.address}** — VIP of \`${element.service.name}\` on \`${element.vip.networkName}\`\n\n` +
-            (element.vip.mark ? `iptables mark \`${element.vip.mark.hex}\` = IPVS \`FWM ${element.vip.mark.decimal}\` on ${node}\n\n` : `No LocalLBIndex reported for it on ${node}.\n\n`) +
-            `Backends: ${backends.map((b) => `\`${b.task.name}\` ${b.address}`).join(', ') || 'no running task'}`,
-        );
+        item.tooltip = md(vipTooltip(this.model.cluster!, element.service, element.vip, node));
         return withId(item, element);
       }
       case 'dnsrr': {
@@ -82,7 +76,7 @@ export class ServicesTreeProvider extends ModelTreeProvider<ServicesElement> {
         item.description = 'dnsrr · no VIP, no IPVS';
         item.iconPath = new vscode.ThemeIcon('info');
         item.contextValue = 'swarmDnsrrNote';
-        item.tooltip = md(`\`${element.service.name}\` uses DNS round robin: the embedded DNS answers with the task IPs in shuffled order. Clients that cache DNS (TTL 600 s) keep talking to the same task.`);
+        item.tooltip = md(dnsrrTooltip(element.service));
         return withId(item, element);
       }
       case 'task':
@@ -148,17 +142,7 @@ function serviceItem(s: Service): vscode.TreeItem {
   );
   const published = s.ports.some((p) => p.publishMode === 'ingress' && p.publishedPort) ? '.published' : '';
   item.contextValue = `swarmService.${s.endpointMode}${published}`;
-  item.tooltip = md(
-    [
-      `**${s.name}**${s.stack ? ` (stack \`${s.stack}\`)` : ''}`,
-      `Image \`${s.image}\` · ${s.mode} · endpoint mode \`${s.endpointMode}\` · ${s.running}/${s.desired ?? '?'} running`,
-      s.ports.length ? `Ports: ${s.ports.map((p) => `\`${formatPort(p)}\``).join(', ')}` : '',
-      ...s.vips.map((v) => `VIP \`${v.address}\` on \`${v.networkName}\`${v.mark ? ` · mark \`${formatMark(v.mark)}\`` : ''}`),
-      s.updateState ? `Update: ${s.updateState}` : '',
-    ]
-      .filter(Boolean)
-      .join('\n\n'),
-  );
+  item.tooltip = md(serviceTooltip(s));
   return item;
 }
 
@@ -167,15 +151,6 @@ function taskItem(t: Task): vscode.TreeItem {
   item.description = taskSummary(t);
   item.iconPath = stateIcon(t.state);
   item.contextValue = `swarmTask.${t.state}`;
-  item.tooltip = md(
-    [
-      `**${t.name}** · task \`${shortId(t.id)}\``,
-      `Node \`${t.nodeName}\` · ${t.state} (desired ${t.desiredState})${t.containerId ? ` · container \`${shortId(t.containerId)}\`` : ''}`,
-      t.addresses.map((a) => `\`${a.address}\` on \`${a.networkName}\``).join(', '),
-      t.error ? `Error: ${esc(t.error)}` : esc(t.message),
-    ]
-      .filter(Boolean)
-      .join('\n\n'),
-  );
+  item.tooltip = md(taskTooltip(t));
   return item;
 }

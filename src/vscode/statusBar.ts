@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { ClusterModel } from './clusterModel';
+import { engineStatusTooltip, errorStatusTooltip, snapshotStatusTooltip } from './tooltips';
+import { labelText } from './markdown';
 import { md } from './ui';
 
 /** The one status bar item: which engine, which node answered, its role. */
@@ -16,28 +18,26 @@ export class SwarmStatusBar implements vscode.Disposable {
 
   private update(): void {
     const state = this.model.state;
-    const context = this.model.endpoint?.context ?? 'default';
+    const context = this.model.snapshot ? 'snapshot' : (this.model.endpoint?.context ?? 'default');
+    // Context names, node names and snapshot fields go into the text with their `$(` escaped.
+    const label = labelText(context);
     if (state.kind === 'idle') {
       this.item.hide();
       return;
     }
     if (state.kind === 'error') {
-      this.item.text = `$(warning) Swarm: ${context}`;
-      this.item.tooltip = md(`**Swarm Lens**\n\n${state.error.message}\n\nClick to pick another Docker context.`);
+      this.item.text = `$(warning) Swarm: ${label}`;
+      this.item.tooltip = md(errorStatusTooltip(state.error.message));
     } else if (this.model.snapshot && this.model.cluster) {
       const snap = this.model.snapshot;
-      this.item.text = `$(archive) snapshot of ${snap.cluster}`;
-      this.item.tooltip = md(`**Swarm Lens** is showing ${snap.label}: the cluster \`${snap.cluster}\` as it was at ${snap.takenAt}.\n\nViews, hovers and traces answer from the file. Run **Swarm: Back to the Live Engine** to leave it.`);
+      this.item.text = `$(archive) snapshot of ${labelText(snap.cluster)}`;
+      this.item.tooltip = md(snapshotStatusTooltip(snap));
     } else if (this.model.cluster) {
       const e = this.model.cluster.snapshot.engine;
-      const endpoint = this.model.endpoint;
-      this.item.text = `${state.kind === 'loading' ? '$(sync~spin)' : '$(server-environment)'} ${context} · ${e.nodeName} · ${e.role}`;
-      this.item.tooltip = md(
-        `**Swarm Lens**\n\nContext \`${context}\` · \`${endpoint?.host ?? ''}\` (from ${endpoint?.source ?? 'default'})\n\n` +
-          `Node \`${e.nodeName}\` (${e.role}) · Docker Engine ${e.serverVersion} · API ${this.model.apiVersion || 'unknown'}\n\n${e.os} · kernel ${e.kernel}\n\nClick to pick another Docker context.`,
-      );
+      this.item.text = `${state.kind === 'loading' ? '$(sync~spin)' : '$(server-environment)'} ${label} · ${labelText(e.nodeName)} · ${labelText(e.role)}`;
+      this.item.tooltip = md(engineStatusTooltip(context, this.model.endpoint, e, this.model.apiVersion));
     } else {
-      this.item.text = `$(sync~spin) Swarm: ${context}`;
+      this.item.text = `$(sync~spin) Swarm: ${label}`;
       this.item.tooltip = 'Swarm Lens is reading the cluster…';
     }
     this.item.show();

@@ -1,15 +1,11 @@
 import * as vscode from 'vscode';
+import type { Md } from './markdown';
 
-/** Markdown for tooltips: no HTML, no command links (cluster text is never trusted). */
-export function md(text: string): vscode.MarkdownString {
-  const m = new vscode.MarkdownString(text);
+/** Markdown with HTML off, untrusted unless a caller trusts named commands; only Md, whose values were escaped (markdown.ts). */
+export function md(content: Md): vscode.MarkdownString {
+  const m = new vscode.MarkdownString(content.text);
   m.supportHtml = false;
   return m;
-}
-
-/** Escapes free text from the cluster (task errors, labels) so it shows as typed. */
-export function esc(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => '\\' + c);
 }
 
 /** A task or node state as a coloured dot. */

@@ -3,6 +3,7 @@
 // are checked against the tasks instead.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { before, test } from 'node:test';
 import { Cluster } from '../../src/core/cluster/cluster';
 import { loadCluster } from '../../src/core/cluster/load';
@@ -142,7 +143,8 @@ test('a trace cancelled midway removes its helper container', { timeout: 60_000 
 
 test('a helper left by a crash is removed by the next trace', { timeout: 60_000 }, async (t) => {
   if (!ready(t)) return;
-  docker('create', '--pull', 'never', '--label', `${HELPER_LABEL}=1`, '--network', 'none', HELPER_IMAGE, 'true');
+  // Named and labelled as the probe names its helpers: the clean-up removes nothing else.
+  docker('create', '--pull', 'never', '--name', `swarm-lens-helper-${randomBytes(6).toString('hex')}`, '--label', `${HELPER_LABEL}=1`, '--network', 'none', HELPER_IMAGE, 'true');
   assert.equal(helpersLeft().length, 1);
   // A stopped helper younger than 5 s may be another trace's, about to start: wait until it is not.
   await new Promise((r) => setTimeout(r, 6000));

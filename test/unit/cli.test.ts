@@ -111,3 +111,11 @@ test('trace --snapshot works offline and --json is the versioned Trace', () => {
   assert.equal(notSnapshot.code, 1);
   assert.match(notSnapshot.err, /not a Swarm Lens snapshot/);
 });
+
+test('collect refuses --snapshot: a file must never drive a live probe', () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-collect-')), 'out.json');
+  const r = cli(['collect', '--snapshot', path.join(fixtures, 'trace', 'swarm-20.10-no-ipvs.json'), '-o', out]);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /collect reads the live engine: run it without --snapshot/);
+  assert.ok(!fs.existsSync(out), 'nothing written');
+});

@@ -61,16 +61,47 @@ test('DOCKER_HOST tcp:// without TLS defaults to port 2375', () => {
   assert.deepEqual([e.protocol, e.hostname, e.port, e.tls], ['tcp', '10.1.2.3', 2375, undefined]);
 });
 
+const certs = (dir: string, names = ['ca.pem', 'cert.pem', 'key.pem']) => Object.fromEntries(names.map((f) => [`${dir}/${f}`, 'PEM']));
+
 test('DOCKER_HOST tcp:// with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', () => {
-  const e = resolveEndpoint(inputs({}, { env: { DOCKER_HOST: 'tcp://node1:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' } }));
+  const e = resolveEndpoint(inputs(certs('/certs'), { env: { DOCKER_HOST: 'tcp://node1:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' } }));
   assert.equal(e.port, 2376);
   assert.deepEqual(e.tls, { ca: '/certs/ca.pem', cert: '/certs/cert.pem', key: '/certs/key.pem', verify: true });
 });
 
 test('DOCKER_TLS_VERIFY without a port picks 2376 and certs from ~/.docker', () => {
-  const e = resolveEndpoint(inputs({}, { env: { DOCKER_HOST: 'tcp://node1', DOCKER_TLS_VERIFY: '1' } }));
+  const e = resolveEndpoint(inputs(certs(`${HOME}/.docker`), { env: { DOCKER_HOST: 'tcp://node1', DOCKER_TLS_VERIFY: '1' } }));
   assert.equal(e.port, 2376);
   assert.equal(e.tls?.ca, `${HOME}/.docker/ca.pem`);
+});
+
+test('a certificate file the TLS settings name but that is missing is one sentence naming it, never skipped', () => {
+  const env = { DOCKER_HOST: 'tcp://node1:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' };
+  const oneSentence = (pattern: RegExp) => (err: unknown) => err instanceof EndpointError && pattern.test(err.message) && !err.message.includes('\n');
+  assert.throws(() => resolveEndpoint(inputs(certs('/certs', ['cert.pem', 'key.pem']), { env })), oneSentence(/TLS verification needs \/certs\/ca\.pem, which does not exist: .*DOCKER_CERT_PATH/));
+  assert.throws(() => resolveEndpoint(inputs(certs('/certs', ['ca.pem', 'cert.pem']), { env })), oneSentence(/\/certs\/key\.pem does not exist but cert\.pem does/));
+  assert.throws(() => resolveEndpoint(inputs(certs('/certs', ['ca.pem', 'key.pem']), { env })), oneSentence(/\/certs\/cert\.pem does not exist but key\.pem does/));
+  // The same for --host and the setting: they take the environment's TLS like `docker -H`.
+  assert.throws(() => resolveEndpoint(inputs({}, { env: { DOCKER_TLS_VERIFY: '1' }, hostFlag: 'tcp://node1:2376' })), /\.docker\/ca\.pem, which does not exist/);
+  // Without client certificates (none of the pair) the server decides; the CA alone is fine.
+  assert.deepEqual(resolveEndpoint(inputs(certs('/certs', ['ca.pem']), { env })).tls, { ca: '/certs/ca.pem', verify: true });
+});
+
+test('--host and the host setting keep DOCKER_TLS_VERIFY and DOCKER_CERT_PATH; DOCKER_TLS encrypts without verifying', () => {
+  const env = { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs', DOCKER_HOST: 'unix:///ignored.sock' };
+  const flag = resolveEndpoint(inputs(certs('/certs'), { env, hostFlag: 'tcp://node1', hostSetting: 'unix:///setting.sock' }));
+  assert.deepEqual([flag.source, flag.hostname, flag.port, flag.tls], ['--host', 'node1', 2376, { ca: '/certs/ca.pem', cert: '/certs/cert.pem', key: '/certs/key.pem', verify: true }]);
+  assert.equal(resolveEndpoint(inputs(certs('/certs'), { env, hostSetting: 'tcp://node1:2376' })).tls?.verify, true);
+  const lax = resolveEndpoint(inputs(certs('/certs', ['cert.pem', 'key.pem']), { env: { DOCKER_TLS: '1', DOCKER_CERT_PATH: '/certs' }, hostFlag: 'tcp://node1' }));
+  assert.deepEqual(lax.tls, { cert: '/certs/cert.pem', key: '/certs/key.pem', verify: false });
+  // DOCKER_CERT_PATH alone turns nothing on, as with the docker CLI.
+  assert.equal(resolveEndpoint(inputs(certs('/certs'), { env: { DOCKER_CERT_PATH: '/certs' }, hostFlag: 'tcp://node1' })).tls, undefined);
+});
+
+test('http:// and https:// hosts are refused like the docker CLI does: https must not mean unverified TLS', () => {
+  for (const host of ['https://node1:2376', 'http://node1:2375']) {
+    assert.throws(() => resolveEndpoint(inputs({}, { env: { DOCKER_HOST: host } })), /is not a Docker address: use tcp:\/\/HOST:2376 with DOCKER_TLS_VERIFY=1/);
+  }
 });
 
 test('DOCKER_HOST ssh:// with user and port', () => {
@@ -126,6 +157,9 @@ test('a context with TLS material uses it; SkipTLSVerify turns verification off'
   assert.equal(secure.tls?.verify, true);
   assert.match(secure.tls?.cert ?? '', /contexts\/tls\/[0-9a-f]{64}\/docker\/cert\.pem$/);
   assert.equal(resolveEndpoint(inputs(files, { env: { DOCKER_CONTEXT: 'lax' } })).tls?.verify, false);
+  // SkipTLSVerify without stored files is still TLS (as docker does), not plain HTTP.
+  const bare = resolveEndpoint(inputs(context('bare', 'tcp://node:2376', { skipVerify: true }), { env: { DOCKER_CONTEXT: 'bare' } }));
+  assert.deepEqual(bare.tls, { verify: false });
 });
 
 test('DOCKER_CONFIG moves the config folder', () => {

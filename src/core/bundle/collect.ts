@@ -6,15 +6,15 @@ import { fetchRawCluster } from '../cluster/fetch';
 import { str } from '../cluster/read';
 import { buildSnapshot } from '../cluster/snapshot';
 import type { Task } from '../cluster/types';
-import type { EngineReader } from '../docker/engine';
+import type { LiveEngineReader, SnapshotReader } from '../docker/engine';
 import { EngineError } from '../docker/errors';
-import type { DockerEndpoint } from '../docker/endpoint';
 import type { Probe } from '../netns/probe';
 import { HOST_NETNS, type ProbeOutput, type ProbeRequest } from '../netns/script';
 import { chooseProbe, lbRequests, type TraceContext, type TraceRunOptions } from '../trace/run';
 import { Bundle, BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle';
 
-export async function collectBundle(engine: EngineReader, options: TraceRunOptions, signal?: AbortSignal): Promise<Bundle> {
+/** Only a live engine: a snapshot's data must never steer a probe (see SnapshotReader). */
+export async function collectBundle(engine: LiveEngineReader, options: TraceRunOptions, signal?: AbortSignal): Promise<Bundle> {
   const raw = await fetchRawCluster(engine, signal);
   const cluster = new Cluster(buildSnapshot(raw));
   const self = cluster.snapshot.engine;
@@ -65,14 +65,14 @@ export function bundleTraceContext(bundle: Bundle, options: Omit<TraceRunOptions
 }
 
 /** Engine API reads answered from a snapshot file. */
-export function bundleEngine(bundle: Bundle): EngineReader {
-  const endpoint: DockerEndpoint = { host: `snapshot:${bundle.cluster}`, protocol: 'unix', context: 'snapshot', source: 'default' };
+export function bundleEngine(bundle: Bundle): SnapshotReader {
   const keys = Object.assign({}, ...bundle.nodes.map((n) => n.sandboxKeys)) as Record<string, string>;
   const r = bundle.raw;
   let tasks: Task[] | undefined;
   const notSaved = (what: string) => Promise.reject(new EngineError('api', `The snapshot does not hold ${what}: collect a new one, or connect to the cluster.`, what));
   return {
-    endpoint,
+    kind: 'snapshot',
+    cluster: bundle.cluster,
     info: async () => r.info,
     version: async () => r.version,
     services: async () => r.services,

@@ -1,6 +1,6 @@
 // One refresh: /info, then /services, /tasks, /nodes, /networks at once, then one verbose
 // inspect per swarm-scoped network. 5 + N calls, none per service or per task.
-import type { EngineReader } from '../docker/engine';
+import { readerName, type EngineReader } from '../docker/engine';
 import { EngineError, notSwarmError } from '../docker/errors';
 import { arr, bool, str } from './read';
 import { RawCluster, swarmState } from './snapshot';
@@ -11,7 +11,7 @@ const VERBOSE_CONCURRENCY = 8;
 export async function fetchRawCluster(engine: EngineReader, signal?: AbortSignal): Promise<RawCluster> {
   const info = await engine.info(signal);
   const state = swarmState(info);
-  const where = engine.endpoint.host;
+  const where = readerName(engine);
   if (state === 'locked') {
     throw new EngineError('not-swarm', `The swarm at ${where} is locked: run "docker swarm unlock" on that node.`, `LocalNodeState=${state}`);
   }

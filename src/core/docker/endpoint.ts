@@ -1,13 +1,17 @@
 // Which Docker engine to talk to, resolved the way the docker CLI does it, so that Swarm Lens
 // talks to the same engine as the user's terminal:
-//   setting swarmLens.docker.host > setting swarmLens.docker.context > DOCKER_HOST
-//   > DOCKER_CONTEXT > currentContext in config.json > the platform's default socket.
+//   the CLI's --host > setting swarmLens.docker.host > setting swarmLens.docker.context
+//   > DOCKER_HOST > DOCKER_CONTEXT > currentContext in config.json > the default socket.
+// TLS too: DOCKER_TLS_VERIFY / DOCKER_TLS with DOCKER_CERT_PATH apply to every host given
+// directly (like `docker -H`), a context brings its own; a named certificate that is missing
+// is an error, never skipped.
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { compareText } from '../cluster/order';
 
-export type EndpointSource = 'setting' | 'context setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'currentContext' | 'default';
+export type EndpointSource = '--host' | 'setting' | 'context setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'currentContext' | 'default';
 
+/** Certificate files that exist (checked at resolution); cert and key come as a pair or not at all. */
 export interface TlsFiles {
   ca?: string;
   cert?: string;
@@ -39,6 +43,8 @@ export interface ContextInfo {
 
 /** What resolution reads: injected so tests need no real home folder. */
 export interface EndpointInputs {
+  /** The CLI's --host: first, like `docker -H`. */
+  hostFlag?: string;
   hostSetting?: string;
   contextSetting?: string;
   env: Record<string, string | undefined>;
@@ -65,6 +71,9 @@ export function defaultHost(platform: NodeJS.Platform): string {
 
 export function resolveEndpoint(inputs: EndpointInputs): DockerEndpoint {
   const env = inputs.env;
+  if (inputs.hostFlag?.trim()) {
+    return parseHost(inputs.hostFlag.trim(), 'default', '--host', envTls(inputs));
+  }
   if (inputs.hostSetting?.trim()) {
     return parseHost(inputs.hostSetting.trim(), 'default', 'setting', envTls(inputs));
   }
@@ -130,13 +139,12 @@ function fromContext(inputs: EndpointInputs, name: string, source: EndpointSourc
   if (!meta.host) {
     throw new EndpointError(`Docker context "${name}" has no Docker endpoint: run "docker context inspect ${name}".`);
   }
+  // Like the docker CLI: TLS when the context stores TLS material or skips verification.
   const tlsDir = path.join(configDir, 'contexts', 'tls', id, 'docker');
-  const tlsFiles = inputs.listDir(tlsDir);
-  let tls: TlsFiles | undefined;
-  if (tlsFiles.length > 0) {
-    const file = (f: string) => (tlsFiles.includes(f) ? path.join(tlsDir, f) : undefined);
-    tls = { ca: file('ca.pem'), cert: file('cert.pem'), key: file('key.pem'), verify: !meta.skipTlsVerify };
-  }
+  const stored = inputs.listDir(tlsDir).filter((f) => ['ca.pem', 'cert.pem', 'key.pem'].includes(f));
+  // Verification without a stored CA uses the system's CAs, as docker does.
+  const fix = `update the context ("docker context update ${name} --docker ...")`;
+  const tls = stored.length > 0 || meta.skipTlsVerify ? tlsFiles(inputs, tlsDir, !meta.skipTlsVerify, false, fix) : undefined;
   return parseHost(meta.host, name, source, tls);
 }
 
@@ -169,19 +177,37 @@ function readMeta(inputs: EndpointInputs, file: string): ContextMeta | undefined
   }
 }
 
+/** The docker CLI's environment: DOCKER_TLS_VERIFY (TLS, verified) or DOCKER_TLS (TLS only), files from DOCKER_CERT_PATH. */
 function envTls(inputs: EndpointInputs): TlsFiles | undefined {
   const env = inputs.env;
   const verify = !!env.DOCKER_TLS_VERIFY;
-  if (!verify && !env.DOCKER_TLS && !env.DOCKER_CERT_PATH) return undefined;
-  const dir = env.DOCKER_CERT_PATH || dockerConfigDir(inputs);
-  return { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem'), verify };
+  if (!verify && !env.DOCKER_TLS) return undefined;
+  // Like the docker CLI, verifying needs ca.pem from this folder; it never falls back to the system's CAs.
+  return tlsFiles(inputs, env.DOCKER_CERT_PATH || dockerConfigDir(inputs), verify, verify, 'set DOCKER_CERT_PATH to the folder that holds ca.pem, cert.pem and key.pem');
+}
+
+/**
+ * The certificate files of a folder. A missing one fails here in one sentence, so TLS never
+ * silently runs with less than the user set up: ca.pem when `caRequired`, and cert.pem and
+ * key.pem as a pair (one without the other is a mistake, not "no client certificate").
+ */
+function tlsFiles(inputs: EndpointInputs, dir: string, verify: boolean, caRequired: boolean, fix: string): TlsFiles {
+  const present = new Set(inputs.listDir(dir));
+  const file = (name: string) => (present.has(name) ? path.join(dir, name) : undefined);
+  const [ca, cert, key] = [file('ca.pem'), file('cert.pem'), file('key.pem')];
+  if (caRequired && !ca) throw new EndpointError(`TLS verification needs ${path.join(dir, 'ca.pem')}, which does not exist: put the CA certificate there, or ${fix}.`);
+  if (!cert !== !key) {
+    const [missing, found] = cert ? ['key.pem', 'cert.pem'] : ['cert.pem', 'key.pem'];
+    throw new EndpointError(`${path.join(dir, missing)} does not exist but ${found} does: a client certificate needs both files; add the missing one, or ${fix}.`);
+  }
+  return { ...(verify && ca ? { ca } : {}), ...(cert ? { cert, key } : {}), verify };
 }
 
 /** Parses a docker host URL; the forms the docker CLI accepts, and nothing else. */
 export function parseHost(host: string, context: string, source: EndpointSource, tls: TlsFiles | undefined): DockerEndpoint {
   const base = { host, context, source };
   const scheme = /^([a-z]+):\/\//i.exec(host)?.[1]?.toLowerCase();
-  const what = source === 'setting' ? 'The setting swarmLens.docker.host' : source === 'DOCKER_HOST' ? 'DOCKER_HOST' : `Docker context "${context}"`;
+  const what = source === '--host' ? 'The --host option' : source === 'setting' ? 'The setting swarmLens.docker.host' : source === 'DOCKER_HOST' ? 'DOCKER_HOST' : `Docker context "${context}"`;
   switch (scheme) {
     case 'unix': {
       const socketPath = host.slice('unix://'.length);
@@ -190,9 +216,11 @@ export function parseHost(host: string, context: string, source: EndpointSource,
     }
     case 'npipe':
       return { ...base, protocol: 'npipe', socketPath: host.slice('npipe://'.length) };
-    case 'tcp':
     case 'http':
     case 'https':
+      // The docker CLI refuses these too; an https:// that meant "TLS, not verified" must not pass.
+      throw new EndpointError(`${what} (${host}) is not a Docker address: use tcp://HOST:2376 with DOCKER_TLS_VERIFY=1 for TLS, or ssh://USER@HOST.`);
+    case 'tcp':
     case 'ssh': {
       let url: URL;
       try {
@@ -205,9 +233,8 @@ export function parseHost(host: string, context: string, source: EndpointSource,
       if (scheme === 'ssh') {
         return { ...base, protocol: 'ssh', hostname, port: url.port ? Number(url.port) : 22, username: decodeURIComponent(url.username) || undefined };
       }
-      const useTls = scheme === 'https' || !!tls;
-      const port = url.port ? Number(url.port) : useTls ? 2376 : 2375;
-      return { ...base, protocol: 'tcp', hostname, port, tls: useTls ? (tls ?? { verify: false }) : undefined };
+      const port = url.port ? Number(url.port) : tls ? 2376 : 2375;
+      return { ...base, protocol: 'tcp', hostname, port, tls };
     }
     default:
       throw new EndpointError(`${what} (${host}) is not a Docker address: use unix:///path, tcp://HOST:PORT or ssh://USER@HOST.`);

@@ -4,6 +4,9 @@ import { DockerEndpoint } from './endpoint';
 import { badResponse, EngineError, timeoutError, toEngineError } from './errors';
 import { EngineHttp } from './http';
 
+/** An event is a few hundred bytes; a line longer than this is not an event stream. */
+const MAX_EVENT_LINE = 1024 * 1024;
+
 export interface EngineOptions {
   timeoutMs: number;
 }
@@ -16,8 +19,7 @@ export interface DockerEvent {
 }
 
 /** The reads a cluster snapshot needs; an interface so tests and the CLI can swap transports. */
-export interface EngineReader {
-  readonly endpoint: DockerEndpoint;
+interface EngineReads {
   info(signal?: AbortSignal): Promise<unknown>;
   version(signal?: AbortSignal): Promise<unknown>;
   services(signal?: AbortSignal): Promise<unknown>;
@@ -30,7 +32,32 @@ export interface EngineReader {
   container(id: string, signal?: AbortSignal): Promise<unknown>;
 }
 
-export class Engine implements EngineReader {
+/** A Docker engine reached at an address: the only kind of reader a probe may go through. */
+export interface LiveEngineReader extends EngineReads {
+  readonly kind: 'live';
+  readonly endpoint: DockerEndpoint;
+}
+
+/**
+ * Answers recorded in a snapshot file. It has no address on purpose: a file's data must never
+ * choose a socket, a namespace path or a name for a live probe.
+ */
+export interface SnapshotReader extends EngineReads {
+  readonly kind: 'snapshot';
+  /** The cluster name the file gives, for messages only. */
+  readonly cluster: string;
+}
+
+export type EngineReader = LiveEngineReader | SnapshotReader;
+
+/** Where the answers come from, as messages name it. */
+export function readerName(engine: EngineReader): string {
+  return engine.kind === 'live' ? engine.endpoint.host : `snapshot:${engine.cluster}`;
+}
+
+export class Engine implements LiveEngineReader {
+  readonly kind = 'live';
+
   private readonly http: EngineHttp;
 
   constructor(readonly endpoint: DockerEndpoint, private readonly options: EngineOptions) {
@@ -75,19 +102,33 @@ export class Engine implements EngineReader {
 
   /**
    * Streams Docker events of the given types until `signal` aborts or the stream ends.
-   * Resolves when the stream ends; rejects with EngineError if it cannot start.
+   * Resolves when the stream ends; rejects with EngineError if it cannot start or sends an
+   * event line too long to be one (then the stream is dropped).
    */
   async events(types: string[], actions: string[], onEvent: (event: DockerEvent) => void, signal: AbortSignal): Promise<void> {
     const path = `/events?filters=${encodeURIComponent(JSON.stringify({ type: types, event: actions }))}`;
     const stream = await this.call('GET /events', signal, (abortSignal) => this.http.stream(path, abortSignal));
-    await new Promise<void>((resolve) => {
-      let buffered = '';
-      stream.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
+    await new Promise<void>((resolve, reject) => {
+      // Strings, not Buffers: the decoder keeps a character split between two chunks whole.
+      stream.setEncoding('utf8');
+      let pending = '';
+      let settled = false;
+      const onAbort = () => stream.destroy();
+      const finish = (err?: EngineError) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      stream.on('data', (chunk: string) => {
+        // Only the new chunk is searched for line ends: a stream without newlines costs its length, not its square.
+        let start = 0;
         let newline: number;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
+        while ((newline = chunk.indexOf('\n', start)) >= 0) {
+          const line = (pending + chunk.slice(start, newline)).trim();
+          pending = '';
+          start = newline + 1;
           if (!line) continue;
           try {
             onEvent(JSON.parse(line) as DockerEvent);
@@ -95,15 +136,15 @@ export class Engine implements EngineReader {
             // A malformed event line only costs that event; the poll catches up.
           }
         }
+        pending += chunk.slice(start);
+        if (pending.length > MAX_EVENT_LINE) {
+          finish(badResponse('GET /events', 'an event line is longer than 1 MiB'));
+          stream.destroy();
+        }
       });
-      const onAbort = () => stream.destroy();
-      const done = () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      stream.on('error', done);
-      stream.on('end', done);
-      stream.on('close', done);
+      stream.on('error', () => finish());
+      stream.on('end', () => finish());
+      stream.on('close', () => finish());
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }

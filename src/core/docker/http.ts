@@ -8,6 +8,13 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import type { DockerEndpoint } from './endpoint';
+import { badResponse, EngineError } from './errors';
+
+/**
+ * The largest answer read into memory. A big swarm's /tasks is tens of MB; past this the other
+ * end is not an engine worth waiting for, and the call fails instead of taking the process down.
+ */
+export const MAX_BODY_BYTES = 128 * 1024 * 1024;
 
 export interface HttpAnswer {
   status: number;
@@ -22,25 +29,50 @@ export class EngineHttpError extends Error {
 }
 
 export class EngineHttp {
-  private readonly base: http.RequestOptions;
+  private base?: http.RequestOptions;
   private readonly secure: boolean;
+
+  /**
+   * What Host says. Over TCP the real address, like the docker client: node takes the TLS server
+   * name (SNI and the certificate check) from it, so `docker` would fail every verification.
+   */
+  private readonly hostHeader: string;
 
   constructor(private readonly endpoint: DockerEndpoint) {
     this.secure = endpoint.protocol === 'tcp' && !!endpoint.tls;
-    this.base = requestBase(endpoint);
+    const name = endpoint.hostname?.includes(':') ? `[${endpoint.hostname}]` : endpoint.hostname;
+    this.hostHeader = endpoint.protocol === 'tcp' ? `${name}:${endpoint.port}` : 'docker';
   }
 
-  /** Sends a request and returns the whole answer; rejects on transport errors only. */
-  send(method: string, path: string, signal: AbortSignal, body?: unknown): Promise<HttpAnswer> {
+  /**
+   * Sends a request and returns the whole answer; rejects on transport errors, and with a
+   * bad-response EngineError once the answer passes `maxBytes` (then the connection is dropped).
+   */
+  send(method: string, path: string, signal: AbortSignal, body?: unknown, maxBytes = MAX_BODY_BYTES): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      // Once over the cap, that is the error, whatever the torn-down connection reports after it.
+      let overflow: EngineError | undefined;
+      const tooLarge = () => (overflow = badResponse(`${method} ${path.split('?')[0]}`, `it is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`));
+      const fail = (err: unknown) => reject(overflow ?? err);
       const req = this.request(method, path, signal, payload, (res) => {
+        // Buffers are joined once at the end, so a character split between chunks is whole again.
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        const declared = Number(res.headers['content-length']);
+        if (declared > maxBytes) {
+          req.destroy(tooLarge());
+          return;
+        }
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > maxBytes) req.destroy(tooLarge());
+          else chunks.push(c);
+        });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
+        res.on('error', fail);
       });
-      req.on('error', reject);
+      req.on('error', fail);
       req.end(payload);
     });
   }
@@ -68,12 +100,14 @@ export class EngineHttp {
   }
 
   private request(method: string, path: string, signal: AbortSignal, payload: Buffer | undefined, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+    // Read on first use, inside the caller's promise: an unreadable certificate rejects that call.
+    this.base ??= requestBase(this.endpoint);
     const options: http.RequestOptions = {
       ...this.base,
       method,
       path,
       signal,
-      headers: { Host: 'docker', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
+      headers: { Host: this.hostHeader, ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
     };
     // No agent, so no pooled sockets; ssh brings its own stream instead of a socket.
     if (this.endpoint.protocol === 'ssh') options.createConnection = () => dialStdio(this.endpoint);
@@ -102,8 +136,17 @@ function requestBase(endpoint: DockerEndpoint): https.RequestOptions {
     case 'tcp': {
       const tls = endpoint.tls;
       if (!tls) return { host: endpoint.hostname, port: endpoint.port };
-      const read = (file?: string) => (file && fs.existsSync(file) ? fs.readFileSync(file) : undefined);
-      // Without DOCKER_TLS_VERIFY the docker CLI encrypts but does not verify; so do we.
+      // Every file named is read, or the call fails: never TLS with less than configured.
+      const read = (file?: string) => {
+        if (!file) return undefined;
+        try {
+          return fs.readFileSync(file);
+        } catch (err) {
+          throw new EngineError('tls', `Cannot read the TLS certificate ${file}: check DOCKER_CERT_PATH or the context's certificates.`, `${file}: ${(err as Error).message}`);
+        }
+      };
+      // Without DOCKER_TLS_VERIFY the docker CLI encrypts but does not verify; so do we. Verifying
+      // without a ca (a context that stores none) checks against the system's CAs, as docker does.
       return { host: endpoint.hostname, port: endpoint.port, ca: read(tls.ca), cert: read(tls.cert), key: read(tls.key), rejectUnauthorized: tls.verify };
     }
   }
@@ -114,8 +157,10 @@ function dialStdio(endpoint: DockerEndpoint): Duplex {
   const target = endpoint.username ? `${endpoint.username}@${endpoint.hostname}` : endpoint.hostname!;
   const args = ['-o', 'BatchMode=yes', ...(endpoint.port && endpoint.port !== 22 ? ['-p', String(endpoint.port)] : []), '--', target, 'docker', 'system', 'dial-stdio'];
   const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // ssh's own words for the error message: the first few KB, decoded whole.
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => (stderr = (stderr + d).slice(0, 4096)));
   // The stream ends only once ssh has exited, so a failed login reads as ssh's own words, not as a hang-up.
   const readable = new PassThrough();
   child.stdout.pipe(readable, { end: false });

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import type { EndpointInputs } from './endpoint';
 
 /** Endpoint inputs read from this machine: the process environment and the real docker config folder. */
-export function systemEndpointInputs(settings: { hostSetting?: string; contextSetting?: string } = {}, env: NodeJS.ProcessEnv = process.env): EndpointInputs {
+export function systemEndpointInputs(settings: Pick<EndpointInputs, 'hostFlag' | 'hostSetting' | 'contextSetting'> = {}, env: NodeJS.ProcessEnv = process.env): EndpointInputs {
   return {
     ...settings,
     env,

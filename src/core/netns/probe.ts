@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { EngineHttp } from '../docker/http';
 import type { DockerEndpoint } from '../docker/endpoint';
 import { EngineError, toEngineError } from '../docker/errors';
+import { checkProbeRequests } from './guard';
 import { HOST_NETNS, MARKER, PROBE_SCRIPT, ProbeOutput, ProbeRequest, probeArgs, splitProbeOutput } from './script';
 
 export const HELPER_LABEL = 'swarm-lens.helper';
@@ -32,10 +33,17 @@ export function canProbeFromHost(endpoint: DockerEndpoint, netnsDir: string): bo
   return endpoint.protocol === 'unix' && process.platform === 'linux' && process.getuid?.() === 0 && fs.existsSync(netnsDir);
 }
 
-export function hostProbe(timeoutMs: number): Probe {
+/** The most one probe run may print (host stdout); a helper's logs are capped by the HTTP layer. */
+const MAX_PROBE_OUTPUT = 64 * 1024 * 1024;
+
+export function hostProbe(netnsDir: string, timeoutMs: number): Probe {
   const runScript = (requests: readonly ProbeRequest[], signal?: AbortSignal) =>
     new Promise<string>((resolve, reject) => {
-      execFile('sh', ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(requests)], { timeout: timeoutMs, signal, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+      execFile('sh', ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(requests)], { timeout: timeoutMs, signal, maxBuffer: MAX_PROBE_OUTPUT, encoding: 'utf8' }, (err, stdout) => {
+        // Cut output would read as missing rules: past the cap it is an error, not a short answer.
+        if ((err as NodeJS.ErrnoException | null)?.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+          return reject(new EngineError('bad-response', `The namespace dump is larger than ${MAX_PROBE_OUTPUT / 1024 / 1024} MiB: trace a narrower target, or read it by hand with the equivalent commands.`, `probe output over ${MAX_PROBE_OUTPUT} bytes`));
+        }
         // The script reports each command's own failure in its output; only a failure to run it at all is an error.
         if (err && !stdout) reject(toEngineError(err, undefined, 'sh -c <probe script>'));
         else resolve(stdout);
@@ -45,22 +53,52 @@ export function hostProbe(timeoutMs: number): Probe {
     kind: 'host',
     // One script per request, all at once (dig waits on the network, nsenter on the kernel);
     // outputs are joined in request order, so the result reads as one run.
-    run: async (requests, signal) => splitProbeOutput((await Promise.all(requests.map((r) => runScript([r], signal)))).join('')),
+    run: async (requests, signal) => {
+      checkProbeRequests(requests, netnsDir);
+      return splitProbeOutput((await Promise.all(requests.map((r) => runScript([r], signal)))).join(''));
+    },
   };
 }
 
+/** What helperProbe gives its containers: this label value, this name, the configured image. */
+const HELPER_LABEL_VALUE = '1';
+const HELPER_NAME_PREFIX = 'swarm-lens-helper-';
+const HELPER_NAME = new RegExp(`^/?${HELPER_NAME_PREFIX}[0-9a-f]{12}$`);
+/** No trace runs this long: a running helper older than this is hung, not another trace's work. */
+const HUNG_HELPER_MS = 60 * 60 * 1000;
+
+interface ContainerSummary {
+  Id?: unknown;
+  Names?: unknown;
+  Image?: unknown;
+  Labels?: unknown;
+  Created?: unknown;
+  State?: unknown;
+}
+
 /**
- * Removes helper containers a crashed run left behind, leaving alone a helper another trace
- * (another window, the CLI) is using right now.
+ * Removes helper containers a crashed run left behind. Only ours: the label with our value, our
+ * name and the helper image, whatever the engine's filter let through. A helper another trace
+ * (another window, the CLI) is using right now is left alone: a stopped one younger than a few
+ * seconds may be about to start, and a running one is removed only far past any trace's timeout.
  */
-async function removeLeftoverHelpers(endpoint: DockerEndpoint, olderThanMs: number, signal = AbortSignal.timeout(10_000)): Promise<number> {
+export async function removeLeftoverHelpers(endpoint: DockerEndpoint, helperImage: string, timeoutMs: number, signal = AbortSignal.timeout(10_000)): Promise<number> {
   const api = new EngineHttp(endpoint);
-  const filters = encodeURIComponent(JSON.stringify({ label: [HELPER_LABEL] }));
-  const helpers = (await api.json('GET', `/containers/json?all=1&filters=${filters}`, signal)) as { Id: string; Created: number; State?: string }[];
-  // A helper in use is running, or created a moment ago; a stopped one older than a few seconds is a leftover.
-  const age = (c: { Created: number }) => Date.now() / 1000 - c.Created;
-  const leftovers = helpers.filter((c) => age(c) > olderThanMs / 1000 || (c.State !== 'running' && age(c) > 5));
-  await Promise.all(leftovers.map((c) => api.send('DELETE', `/containers/${c.Id}?force=1`, signal).catch(() => undefined)));
+  const filters = encodeURIComponent(JSON.stringify({ label: [`${HELPER_LABEL}=${HELPER_LABEL_VALUE}`], name: [HELPER_NAME_PREFIX] }));
+  const listed = await api.json('GET', `/containers/json?all=1&filters=${filters}`, signal);
+  const ageMs = (c: ContainerSummary) => Date.now() - Number(c.Created) * 1000;
+  const ours = (c: ContainerSummary) =>
+    typeof c.Id === 'string' &&
+    /^[0-9a-f]{12,64}$/.test(c.Id) &&
+    Number.isFinite(Number(c.Created)) &&
+    (c.Labels as Record<string, unknown> | undefined)?.[HELPER_LABEL] === HELPER_LABEL_VALUE &&
+    Array.isArray(c.Names) &&
+    c.Names.length === 1 &&
+    HELPER_NAME.test(String(c.Names[0])) &&
+    c.Image === helperImage;
+  const leftover = (c: ContainerSummary) => (c.State === 'running' ? ageMs(c) > Math.max(HUNG_HELPER_MS, 10 * timeoutMs) : ageMs(c) > 5000);
+  const leftovers = (Array.isArray(listed) ? (listed as ContainerSummary[]) : []).filter((c) => ours(c) && leftover(c));
+  await Promise.all(leftovers.map((c) => api.send('DELETE', `/containers/${c.Id as string}?force=1`, signal).catch(() => undefined)));
   return leftovers.length;
 }
 
@@ -68,8 +106,9 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
   return {
     kind: 'helper',
     run: async (requests, signal) => {
+      checkProbeRequests(requests, netnsDir);
       const api = new EngineHttp(endpoint);
-      await removeLeftoverHelpers(endpoint, options.timeoutMs + 30_000).catch(() => 0);
+      await removeLeftoverHelpers(endpoint, options.helperImage, options.timeoutMs).catch(() => 0);
       // Inside the helper the node's netns folder is /netns; paths are mapped there and back.
       // The node's own namespace (/proc/1/ns/net on the node) cannot be opened from a container
       // (EACCES even with SYS_ADMIN and the host's PID namespace): a helper that needs it runs

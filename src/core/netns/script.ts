@@ -1,6 +1,7 @@
 // What one probe run collects, and how its output is cut back into pieces.
 // The script is a constant: cluster data (netns paths, names) only ever travels as positional
-// arguments ("$@"), never spliced into shell text.
+// arguments ("$@"), never spliced into shell text, and a name reaches dig only after -q, never
+// where dig reads options (guard.ts also checks it first).
 
 /** One thing to read: a sandbox's rules and IPVS table, or a DNS query from a sandbox. */
 export type ProbeRequest =
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
     dns)
       ns=$2; name=$3; shift 3
       echo "${MARKER} dns $ns $name"
-      run dig nsenter --net="$ns" dig +time=2 +tries=1 @127.0.0.11 "$name" A
+      run dig nsenter --net="$ns" dig +time=2 +tries=1 @127.0.0.11 -t A -q "$name"
       ;;
     *) shift ;;
   esac

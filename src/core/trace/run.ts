@@ -54,8 +54,10 @@ async function sandboxOf(engine: EngineReader, containerId: string, signal?: Abo
 /** The probe the options ask for, or the host probe when it can work here, else a helper. */
 export function chooseProbe(engine: EngineReader, netnsDir: string, options: TraceRunOptions): Probe {
   if (typeof options.probe === 'object') return options.probe;
+  // A snapshot brings its own offline probe; without one, its data must never reach a live probe.
+  if (engine.kind !== 'live') throw new EngineError('config', 'A snapshot cannot read namespaces: connect to the live engine to trace or collect.', `live probe refused for ${engine.cluster}`);
   const kind = options.probe ?? (canProbeFromHost(engine.endpoint, netnsDir) ? 'host' : 'helper');
-  return kind === 'host' ? hostProbe(options.timeoutMs) : helperProbe(engine.endpoint, netnsDir, options);
+  return kind === 'host' ? hostProbe(netnsDir, options.timeoutMs) : helperProbe(engine.endpoint, netnsDir, options);
 }
 
 /** Running tasks whose namespaces can be read and that share a network with the service: DNS sources. */
