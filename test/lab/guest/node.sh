@@ -33,7 +33,19 @@ case $engine in
   export PATH=$cache/engine$engine/usr/sbin:$cache/engine$engine/usr/bin:$PATH ;;
 esac
 echo "node$i: engine $engine, dockerd $(command -v dockerd), net $(readlink /proc/self/ns/net)"
+# containerd on its own, ready before dockerd starts: dockerd's own start of it times out (and
+# dockerd exits) when the emulated machine is busy.
+C=$N/containerd
+mkdir -p $C
+printf 'version = 2\nroot = "%s"\nstate = "%s"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "%s"\n' \
+  $C/root $C/state $C/containerd.sock >$C/config.toml
+containerd --config $C/config.toml >$C/log 2>&1 &
+until ctr --address $C/containerd.sock version >/dev/null 2>&1; do
+  kill -0 $! 2>/dev/null || { echo "node$i: containerd exited:"; tail -5 $C/log; exit 1; }
+  sleep 1
+done
+echo "node$i: containerd ready"
 # The env var: swarm tasks use the local image instead of trying a registry first.
-DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 exec dockerd -H unix://$N/docker.sock \
+DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 exec dockerd -H unix://$N/docker.sock --containerd $C/containerd.sock \
   --config-file $N/daemon.json --data-root $N/data --exec-root $N/exec --pidfile $N/dockerd.pid \
   --cgroup-parent /lab-node$i
