@@ -129,30 +129,25 @@ for i in $(seq 1 $NODES); do
 done
 NODE=
 
-# ---------------------------------------------------------------- swarm: three managers
-# Three managers, so every node's own Engine API lists the services: a trace can then run
-# against any node (the node whose namespaces it reads). The dispatcher heartbeat is raised:
-# under emulation the 5 s default let nodes go Down.
-STEP=swarm
-NODE=node1
-on 1 swarm init --advertise-addr 10.99.0.11 --listen-addr 10.99.0.11:2377 --dispatcher-heartbeat 30s >/dev/null
-token=$(on 1 swarm join-token -q manager)
-pids=()
-for i in $(seq 2 $NODES); do
-  on "$i" swarm join --token "$token" --advertise-addr 10.99.0.1$i --listen-addr 10.99.0.1$i:2377 \
-    10.99.0.11:2377 >"$LAB/join$i.err" 2>&1 &
-  pids+=($!)
-done
-for i in $(seq 2 $NODES); do
-  NODE=node$i
-  wait "${pids[$((i - 2))]}" || fail "swarm join: $(tail -1 "$LAB/join$i.err")"
-done
-NODE=
-ready_nodes() { [[ $(on 1 node ls --format '{{.Status}} {{.ManagerStatus}}' | grep -c '^Ready \(Leader\|Reachable\)') == "$NODES" ]]; }
-await 180 "all $NODES managers Ready and Reachable" ready_nodes
-phase "swarm: $NODES managers ready"
+# "fn I" for nodes FIRST..N at once, in the background; wait_each fails with the node that failed.
+start_each() { # name first fn
+  local i
+  for i in $(seq "$2" $NODES); do
+    "$3" "$i" >"$LAB/$1$i.err" 2>&1 &
+    echo $! >"$LAB/$1$i.pid"
+  done
+}
+wait_each() { # name first what
+  local i
+  for i in $(seq "$2" $NODES); do
+    NODE=node$i
+    wait "$(cat "$LAB/$1$i.pid")" || fail "$3: $(tail -1 "$LAB/$1$i.err")"
+  done
+  NODE=
+}
 
-# ---------------------------------------------------------------- images (no registry)
+# ---------------------------------------------------------------- images (no registry), meanwhile
+# Imported on every node while the swarm forms: local images only, nothing is ever pulled.
 STEP=images
 mkdir -p "$CACHE/images"
 for img in web helper; do
@@ -163,18 +158,30 @@ for img in web helper; do
   tar --numeric-owner -C "$root" -c . >"$tar.tmp" && mv "$tar.tmp" "$tar"
   rm -rf "$root"
 done
-pids=()
-for i in $(seq 1 $NODES); do
-  ( export DOCKER_HOST=unix://$(sock "$i")
-    import_tar "$WEB_IMAGE" "$WEB_IMAGE_CMD" <"$CACHE/images/web.tar"
-    import_tar "$HELPER_IMAGE" "$HELPER_IMAGE_CMD" <"$CACHE/images/helper.tar" ) >"$LAB/import$i.err" 2>&1 &
-  pids+=($!)
-done
-for i in $(seq 1 $NODES); do
-  NODE=node$i
-  wait "${pids[$((i - 1))]}" || fail "docker import: $(tail -1 "$LAB/import$i.err")"
-done
+import_images() {
+  export DOCKER_HOST=unix://$(sock "$1")
+  import_tar "$WEB_IMAGE" "$WEB_IMAGE_CMD" <"$CACHE/images/web.tar"
+  import_tar "$HELPER_IMAGE" "$HELPER_IMAGE_CMD" <"$CACHE/images/helper.tar"
+}
+start_each import 1 import_images
+
+# ---------------------------------------------------------------- swarm: three managers
+# Three managers, so every node's own Engine API lists the services: a trace can then run
+# against any node (the node whose namespaces it reads). The dispatcher heartbeat is raised:
+# under emulation the 5 s default let nodes go Down.
+STEP=swarm
+NODE=node1
+on 1 swarm init --advertise-addr 10.99.0.11 --listen-addr 10.99.0.11:2377 --dispatcher-heartbeat 30s >/dev/null
 NODE=
+token=$(on 1 swarm join-token -q manager)
+join() { on "$1" swarm join --token "$token" --advertise-addr "10.99.0.1$1" --listen-addr "10.99.0.1$1:2377" 10.99.0.11:2377; }
+start_each join 2 join
+wait_each join 2 "swarm join"
+ready_nodes() { [[ $(on 1 node ls --format '{{.Status}} {{.ManagerStatus}}' | grep -c '^Ready \(Leader\|Reachable\)') == "$NODES" ]]; }
+await 180 "all $NODES managers Ready and Reachable" ready_nodes
+phase "swarm: $NODES managers ready"
+STEP=images
+wait_each import 1 "docker import"
 phase "images $WEB_IMAGE, $HELPER_IMAGE on every node"
 
 # ---------------------------------------------------------------- networks and services
