@@ -43,7 +43,11 @@ if [[ -n $(qemu_pid) ]]; then
   fi
   die "a lab is running in $LAB but is not ready (an interrupted lab:up, or a node died): run npm run lab:down first"
 fi
-[[ ! -e $LAB/qemu.pid ]] || bash "$HERE/down.sh" --quiet   # leftovers of a lab whose guest died
+if [[ -e $LAB/qemu.pid ]]; then   # leftovers of a lab whose guest died
+  flock -u 9   # down.sh takes the lock itself
+  bash "$HERE/down.sh" --quiet
+  flock 9
+fi
 
 STEP=setup
 NODE=
@@ -54,6 +58,7 @@ fail() { # the one line that says where, then what to read
   [[ -z $NODE ]] || node_log_tail "${NODE#node}"
   if [[ -z ${SWARM_LENS_LAB_KEEP:-} ]]; then
     log "tearing the lab down (SWARM_LENS_LAB_KEEP=1 keeps it for a look)"
+    flock -u 9   # down.sh takes the lock itself
     bash "$HERE/down.sh" --quiet || true
   fi
   exit 1
