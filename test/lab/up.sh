@@ -11,6 +11,9 @@ source "$HERE/lib.sh"
 source "$HERE/assets.sh"
 source "$HERE/../swarm/images.sh"
 
+# All in one function, so bash has read the whole script before it runs any of it: an edit
+# of this file during a bring-up cannot change what that bring-up does.
+main() {
 require_linux_root
 [[ $REPO =~ ^[A-Za-z0-9_./-]+$ ]] || unavailable "the project's path '$REPO' must have no spaces or special characters (it goes on the guest's kernel command line)"
 [[ $CACHE =~ ^[A-Za-z0-9_./-]+$ ]] || unavailable "the cache path '$CACHE' must have no spaces or special characters"
@@ -74,6 +77,16 @@ for e in $ENGINES; do
   case $e in 20) ;; 26) fetch_engine26 ;; *) unavailable "unknown engine '$e' in SWARM_LENS_LAB_ENGINES (20 or 26)" ;; esac
 done
 [[ -x /usr/sbin/dockerd ]] || fail "docker.io is not installed on the host (the guest runs the host's dockerd)"
+# Local images (no registry), as rootfs tars the guest imports into each node (guest/import.sh).
+mkdir -p "$CACHE/images"
+for img in web helper; do
+  tar=$CACHE/images/$img.tar
+  [[ -s $tar ]] && continue
+  root=$(mktemp -d)
+  "make_${img}_rootfs" "$root"
+  tar --numeric-owner -C "$root" -c . >"$tar.tmp" && mv "$tar.tmp" "$tar"
+  rm -rf "$root"
+done
 phase "setup: packages, kernel $KV, engines"
 
 # Host state before: down.sh must leave exactly this (the lab test compares).
@@ -134,6 +147,8 @@ for i in $(seq 1 $NODES); do
 done
 NODE=
 
+import_log() { tail -5 "$LAB/guest/$NODE/import.log" 2>/dev/null; }
+
 # "fn I" for nodes FIRST..N at once, in the background; wait_each fails with the node that failed.
 start_each() { # name first fn
   local i
@@ -150,25 +165,6 @@ wait_each() { # name first what
   done
   NODE=
 }
-
-# ---------------------------------------------------------------- images (no registry), meanwhile
-# Imported on every node while the swarm forms: local images only, nothing is ever pulled.
-STEP=images
-mkdir -p "$CACHE/images"
-for img in web helper; do
-  tar=$CACHE/images/$img.tar
-  [[ -s $tar ]] && continue
-  root=$(mktemp -d)
-  "make_${img}_rootfs" "$root"
-  tar --numeric-owner -C "$root" -c . >"$tar.tmp" && mv "$tar.tmp" "$tar"
-  rm -rf "$root"
-done
-import_images() {
-  export DOCKER_HOST=unix://$(sock "$1")
-  import_tar "$WEB_IMAGE" "$WEB_IMAGE_CMD" <"$CACHE/images/web.tar"
-  import_tar "$HELPER_IMAGE" "$HELPER_IMAGE_CMD" <"$CACHE/images/helper.tar"
-}
-start_each import 1 import_images
 
 # ---------------------------------------------------------------- swarm: three managers
 # Three managers, so every node's own Engine API lists the services: a trace can then run
@@ -192,7 +188,12 @@ ready_nodes() { [[ $(on 1 node ls --format '{{.Status}} {{.ManagerStatus}}' | gr
 await 180 "all $NODES managers Ready and Reachable" ready_nodes
 phase "swarm: $NODES managers ready"
 STEP=images
-wait_each import 1 "docker import"
+images_on() { on "$1" image inspect "$WEB_IMAGE" "$HELPER_IMAGE"; }
+for i in $(seq 1 $NODES); do
+  NODE=node$i
+  AWAIT_DETAIL=import_log await 300 "node$i's images" images_on "$i"
+done
+NODE=
 phase "images $WEB_IMAGE, $HELPER_IMAGE on every node"
 
 # ---------------------------------------------------------------- networks and services
@@ -245,3 +246,6 @@ date -u +%FT%TZ >"$LAB/ready"
 trap - ERR
 phase "lab ready"
 print_env
+}
+
+main "$@"

@@ -2,7 +2,8 @@
 # Stage 2: PID 1 of the lab's guest. Its root is the host's root (read-only, 9p) under a tmpfs.
 # Loads the kernel modules swarm needs (IPVS above all), then starts one dockerd per node, each
 # in its own network, mount and UTS namespace (node.sh), on a bridge of their own, and forwards
-# each node's Engine API socket to TCP on the guest's address for the host.
+# each node's Engine API socket to TCP on the guest's address for the host, and imports the
+# local images into each node as soon as it answers.
 # Kernel command line: lab.ip=A.B.C.D/N lab.engines=20,20,26 lab.cache=DIR (and lab.stage2=).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 say() { echo "lab-guest: $(cut -d' ' -f1 /proc/uptime)s $*" >/dev/console; }
@@ -61,6 +62,7 @@ say "$i dockerds started"
 for n in $(seq 1 $i); do
   until [ -S /lab/node$n/docker.sock ] && docker -H unix:///lab/node$n/docker.sock version >/dev/null 2>&1; do sleep 0.5; done
   say "node$n dockerd answers"
+  "$(dirname "$0")/import.sh" $n "${CACHE%/lab}" >/lab-out/node$n/import.log 2>&1 &
 done
 # PID 1 reaps every orphan, forever.
 while :; do wait -n 2>/dev/null || sleep 1; done
