@@ -12,6 +12,7 @@ import { EngineError } from '../../src/core/docker/errors';
 import { HELPER_LABEL } from '../../src/core/netns/probe';
 import { traceMesh, traceService, TraceRunOptions } from '../../src/core/trace/run';
 import type { Trace } from '../../src/core/trace/types';
+import { waitUntil } from './codeServer';
 import { skipOrFail, swarmUp } from './swarm';
 
 const HELPER_IMAGE = 'local/swarm-lens-helper:1';
@@ -51,13 +52,8 @@ function helpersNotRemoved(since: string, before: readonly string[]): string[] {
 
 /** Waits, with a deadline, until every helper since `since` is removed; fails naming the ones left. */
 async function assertHelpersRemoved(since: string, what: string, before: readonly string[] = []): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  let left = helpersNotRemoved(since, before);
-  while (left.length && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    left = helpersNotRemoved(since, before);
-  }
-  assert.deepEqual(left, [], `helper containers left ${what}`);
+  await waitUntil('the helpers removed', () => helpersNotRemoved(since, before).length === 0, 20_000).catch(() => undefined);
+  assert.deepEqual(helpersNotRemoved(since, before), [], `helper containers left ${what}`);
 }
 
 before(async () => {
@@ -177,7 +173,7 @@ test('a helper left by a crash is removed by the next trace', { timeout: 60_000 
   // A stopped helper younger than 5 s may be another trace's, about to start: wait until the
   // engine's own creation time makes it a leftover.
   const created = Date.parse(docker('inspect', '-f', '{{.Created}}', id));
-  while (Date.now() - created <= 5500) await new Promise((r) => setTimeout(r, 250));
+  await waitUntil('the helper older than 5 s', () => Date.now() - created > 5500);
   await traceService({ cluster, engine, options: options('helper') }, 'vote');
   await assertHelpersRemoved(since, 'after a crash and another trace');
 });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SwarmLensApi } from '../../src/extension';
 import type { ServicesElement } from '../../src/vscode/servicesTree';
+import { until } from './until';
 
 const REPO = path.resolve(__dirname, '../../..');
 
@@ -32,16 +33,6 @@ function serviceElement(api: SwarmLensApi, name: string): ServicesElement {
   const found = serviceElements(api).find((e) => e.type === 'service' && e.service.name === name);
   assert.ok(found, `service ${name} in the tree: ${serviceElements(api).map((e) => label(api, e)).join(', ')}`);
   return found;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 suite('Swarm Lens against a real swarm', () => {
