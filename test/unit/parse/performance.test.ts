@@ -1,6 +1,6 @@
 /**
  * Time properties: every parser is linear (doubling the input at most ~2.2x the time, median of
- * several runs, retried to ride out a busy machine), including on hostile single-line inputs.
+ * several runs of CPU time, retried), including on hostile single-line inputs.
  * The absolute budget for a large dump is in budget.test.ts (its own process, a clean heap).
  */
 import { test } from 'node:test';
