@@ -39,20 +39,21 @@ async function open(): Promise<Page> {
 
 const palette = (page: Page, command: string) => quickPick(page, 'F1', `>${command}`, command);
 
-const quickPickRow = (page: Page, label: string | RegExp) => page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
-
 /** Picks a quick-pick row by its label (the quick pick must be open). */
 async function pick(page: Page, label: string | RegExp): Promise<void> {
-  const row = quickPickRow(page, label);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
   await row.waitFor({ state: 'visible', timeout: 30_000 });
   await row.click();
 }
 
+/** The quick pick asking where to trace `service` from. */
+const sourcePick = (page: Page, service: string) => page.locator('.quick-input-title', { hasText: `Trace ${service} from` });
+
 /**
  * Right-clicks a tree row and chooses a context menu entry, until `next` (what the entry opens)
  * shows. Again when the menu ignored the click (its mouse-up listener comes a moment after it
- * opens), or when the row was replaced meanwhile and the command got no element (it then asks
- * for one: that quick pick is dismissed first).
+ * opens), or when a refresh moved the rows meanwhile: the command then got no element or
+ * another row's, and the quick pick it opened is dismissed first.
  */
 async function contextMenu(page: Page, row: string, entry: string, next: Locator): Promise<void> {
   const item = page.locator('.context-view .action-item', { hasText: entry }).first();
@@ -162,7 +163,7 @@ test('right-click vote -> Trace Load Balancing from client: DNS answers linked t
   if (!vscode.ready(t)) return;
   await withPage('trace-vote', async (page) => {
     await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 60_000 });
-    await contextMenu(page, 'vote', 'Trace Load Balancing', quickPickRow(page, 'client.1'));
+    await contextMenu(page, 'vote', 'Trace Load Balancing', sourcePick(page, 'vote'));
     await pick(page, 'client.1');
     const frame = await panelFrame(page, 'tasks.vote', 60_000);
     const text = await frame.locator('body').innerText();
@@ -215,7 +216,7 @@ test('hovering the VIP of vote shows trusted links; following Trace Load Balanci
         if (!(await link.isVisible())) await hoverText(page, line, vip, hover);
         await link.click({ timeout: 5000 });
       },
-      (t) => quickPickRow(page, 'client.1').waitFor({ state: 'visible', timeout: t }),
+      (t) => sourcePick(page, 'vote').waitFor({ state: 'visible', timeout: t }),
     );
     await pick(page, 'client.1');
     await panelFrame(page, 'tasks.vote', 60_000);
@@ -228,7 +229,7 @@ async function demoTrace(page: Page): Promise<Frame> {
   await palette(page, 'Swarm: Open Demo Snapshot');
   await page.locator('.statusbar', { hasText: 'snapshot of seed-demo' }).waitFor({ state: 'visible' });
   await treeRow(page, 'voteweb').waitFor({ state: 'visible' });
-  await contextMenu(page, 'vote', 'Trace Load Balancing', quickPickRow(page, 'client.1'));
+  await contextMenu(page, 'vote', 'Trace Load Balancing', sourcePick(page, 'vote'));
   await pick(page, 'client.1');
   return panelFrame(page, 'FWM 259');
 }
@@ -298,7 +299,7 @@ test('markup in cluster data shows as text in the panel and runs nothing', { tim
     await page.locator('.quick-input-widget input').first().fill(file);
     await acceptFileDialog(page, title, file);
     await treeRow(page, XSS).waitFor({ state: 'visible', timeout: 30_000 });
-    await contextMenu(page, XSS, 'Trace Load Balancing', quickPickRow(page, 'client.1'));
+    await contextMenu(page, XSS, 'Trace Load Balancing', sourcePick(page, XSS));
     await pick(page, 'client.1');
     const frame = await panelFrame(page, XSS);
     assert.equal(await frame.locator('img[src="x"]').count(), 0, 'no element was created from the markup');
