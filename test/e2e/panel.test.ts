@@ -69,11 +69,12 @@ async function contextMenu(page: Page, row: string, entry: string, next: Locator
 }
 
 /**
- * Accepts the simple file dialog titled `title` once it is open and its path ends with `suffix`.
- * It defers an Enter while it reads the folder; an Enter that came before it had the keyboard is
- * lost, so Enter again while it stays open.
+ * Accepts the simple file dialog titled `title` once its path ends with `suffix`, typing `typed`
+ * first if given. The dialog sets its own folder a moment after it shows (over what was typed)
+ * and defers an Enter while it reads a folder; an Enter that came before it had the keyboard is
+ * lost. So: type again while the path is not ours, and Enter again while it stays open.
  */
-async function acceptFileDialog(page: Page, title: string, suffix: string): Promise<void> {
+async function acceptFileDialog(page: Page, title: string, suffix: string, typed?: string): Promise<void> {
   const dialog = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: title }) });
   const input = dialog.locator('input').first();
   await dialog.waitFor({ state: 'visible', timeout: 30_000 });
@@ -81,6 +82,7 @@ async function acceptFileDialog(page: Page, title: string, suffix: string): Prom
     `${title} accepts ${suffix}`,
     async () => {
       if (!(await dialog.isVisible())) return;
+      if (typed && !(await input.inputValue()).endsWith(suffix)) await input.fill(typed, { timeout: 5000 });
       await waitUntil(`the path ending with ${suffix}`, async () => (await input.inputValue()).endsWith(suffix), 10_000);
       await input.press('Enter', { timeout: 5000 });
     },
@@ -292,12 +294,8 @@ test('markup in cluster data shows as text in the panel and runs nothing', { tim
   if (!vscode.ready(t)) return;
   await withPage('xss', async (page) => {
     await palette(page, 'Swarm: Open Snapshot...');
-    const title = 'Open Swarm Lens Snapshot';
     const file = path.join(workspace, 'xss-snapshot.json');
-    // Typed once the dialog has the keyboard (the palette closing still shows the same widget).
-    await page.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 30_000 });
-    await page.locator('.quick-input-widget input').first().fill(file);
-    await acceptFileDialog(page, title, file);
+    await acceptFileDialog(page, 'Open Swarm Lens Snapshot', file, file);
     await treeRow(page, XSS).waitFor({ state: 'visible', timeout: 30_000 });
     await contextMenu(page, XSS, 'Trace Load Balancing', sourcePick(page, XSS));
     await pick(page, 'client.1');
