@@ -14,7 +14,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as util from 'util';
-import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, BrowserContext, ConsoleMessage, Locator, Page } from 'playwright-core';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 /** env var (set on code-server, so every extension host has it) naming the per-run env JSON file */
@@ -804,4 +804,89 @@ export async function screenshot(page: Page, file: string): Promise<string> {
   const abs = artifactPath(file.endsWith('.png') ? file : `${file}.png`);
   await page.screenshot({ path: abs });
   return abs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gestures that hold on a busy machine
+
+/**
+ * Repeats `act` until `effect` holds. A workbench still starting, or on a busy machine, drops
+ * key presses, clicks and hovers without a trace (a menu ignores clicks until its listeners are
+ * in, a hover is cancelled by a re-render). Each attempt waits longer for the effect (2, 4, 8, ...
+ * s), so a gesture that merely runs slowly is not repeated needlessly. `act` may throw (an element
+ * replaced meanwhile): that attempt counts as one without effect.
+ */
+export async function retryGesture(what: string, act: () => Promise<unknown>, effect: (timeoutMs: number) => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (let attempt = 1, wait = 2000; ; attempt++, wait *= 2) {
+    await act().catch((err: unknown) => (last = err));
+    try {
+      await effect(Math.max(1, Math.min(wait, deadline - Date.now())));
+      return;
+    } catch (err) {
+      last ??= err;
+    }
+    if (Date.now() >= deadline) throw new Error(`${what}: no effect after ${attempt} attempts in ${timeoutMs} ms (${(last as Error)?.message?.split('\n')[0] ?? last})`);
+    last = undefined;
+  }
+}
+
+/**
+ * Opens the quick input with `key` (F1, Control+P), types `value` and clicks the row labelled
+ * `label`. Opened afresh while the row is missing: the list is made when it opens, and a
+ * workbench still starting drops the key or has not yet got an extension's commands.
+ */
+export async function quickPick(page: Page, key: string, value: string, label: string | RegExp): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  await retryGesture(
+    `"${value}" lists ${label}`,
+    async () => {
+      if (await input.isVisible()) await page.keyboard.press('Escape');
+      await page.keyboard.press(key);
+      await input.fill(value, { timeout: 2000 });
+    },
+    (t) => row.waitFor({ state: 'visible', timeout: t }),
+  );
+  // Click the row itself: Enter would take whichever row is active while the list still filters.
+  await row.click();
+}
+
+/** Hovers `text` inside the editor `line` until `hover` shows. */
+export async function hoverText(page: Page, line: Locator, text: string, hover: Locator): Promise<void> {
+  await retryGesture(
+    `hover over ${text}`,
+    async () => {
+      await page.mouse.move(0, 0); // away first, so the next move starts a new hover
+      const box = await line.boundingBox({ timeout: 5000 });
+      if (!box) throw new Error('the line is not laid out');
+      const content = await line.innerText({ timeout: 5000 });
+      await page.mouse.move(box.x + ((content.indexOf(text) + 3) * box.width) / content.length, box.y + box.height / 2, { steps: 3 });
+    },
+    (t) => hover.waitFor({ state: 'visible', timeout: t }),
+  );
+}
+
+/** Polls `probe` (every 250 ms) until it returns a truthy value, which it returns; fails after `timeoutMs`. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** Shows the view container whose activity bar entry is labelled `label...` (a click on an open one would close it). */
+export async function openViewContainer(page: Page, label: string): Promise<void> {
+  const item = page.locator('.activitybar .action-item', { has: page.locator(`a[aria-label^="${label}"]`) }).first();
+  await retryGesture(
+    `open the ${label} view container`,
+    async () => {
+      if (!(await item.getAttribute('class', { timeout: 5000 }))?.includes('checked')) await item.click({ timeout: 5000 });
+    },
+    (t) => page.locator('.activitybar .action-item.checked', { has: page.locator(`a[aria-label^="${label}"]`) }).waitFor({ state: 'visible', timeout: t }),
+  );
 }

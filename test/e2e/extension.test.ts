@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { closeWorkbench, openWorkbench, REPO_ROOT, runExtensionTests, screenshot } from './codeServer';
+import { closeWorkbench, hoverText, openViewContainer, openWorkbench, quickPick, REPO_ROOT, runExtensionTests, screenshot } from './codeServer';
 import { startVsCodeUnderTest, type VsCodeUnderTest } from './vscodeUnderTest';
 
 let vscode: VsCodeUnderTest;
@@ -44,9 +44,7 @@ test('the Services tree and an IP hover in the browser show the real swarm (scre
   fs.writeFileSync(path.join(workspace, 'access.log'), `10:01:02 upstream vote ${vip}:80 connect() failed (113: No route to host)\n`);
   const page = await openWorkbench(vscode.server!, workspace, { browser: vscode.browser, extensionDevelopmentPaths: [vscode.extensionDir], viewport: { width: 1280, height: 800 } });
   try {
-    // The Swarm container may already be open (state kept from the suite run): clicking it then would close it.
-    const swarm = page.locator('.activitybar .action-item', { has: page.locator('a[aria-label="Swarm"]') }).first();
-    if (!(await swarm.getAttribute('class'))?.includes('checked')) await swarm.click();
+    await openViewContainer(page, 'Swarm');
     // Tree rows are named "label description", as a screen reader reads them.
     const row = (name: string) => page.getByRole('treeitem', { name: new RegExp(`^${name.replace(/\./g, '\\.')} `) }).first();
     await row('vote').waitFor({ state: 'visible', timeout: 60_000 });
@@ -70,25 +68,12 @@ test('the Services tree and an IP hover in the browser show the real swarm (scre
       await page.mouse.up();
     }
     // The log file in the editor, and the hover on the VIP in it, in the same picture.
-    await page.keyboard.press('Control+P');
-    const quickOpen = page.locator('.quick-input-widget input');
-    await quickOpen.waitFor({ state: 'visible', timeout: 15_000 });
-    await quickOpen.fill('access.log');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'access.log' }).first().waitFor({ state: 'visible', timeout: 15_000 });
-    await page.keyboard.press('Enter');
+    await quickPick(page, 'Control+P', 'access.log', 'access.log');
     const line = page.locator('.editor-instance .view-line', { hasText: vip }).locator('> span').first();
-    await line.waitFor({ state: 'visible', timeout: 15_000 });
-    await page.waitForTimeout(300); // the editor lays out after it becomes visible
-    const box = await line.boundingBox();
-    assert.ok(box, 'the log line is laid out');
-    const text = await line.innerText();
-    const column = text.indexOf(vip) + 3;
-    await page.mouse.move(box.x + (column * box.width) / text.length, box.y + box.height / 2, { steps: 3 });
     const hover = page.locator('.monaco-hover').filter({ hasText: 'VIP of service' }).first();
-    await hover.waitFor({ state: 'visible', timeout: 15_000 });
+    await hoverText(page, line, vip, hover);
     assert.match(await hover.innerText(), new RegExp(`${vip.replace(/\./g, '\\.')}: VIP of service vote on overlay1, mark 0x[0-9a-f]+ \\(\\d+\\)`));
     assert.match(await hover.innerText(), /Reveal in Swarm View/);
-    await page.waitForTimeout(300);
     const file = await screenshot(page, 'services-tree.png');
     assert.ok(fs.statSync(file).size > 10_000, 'a real screenshot');
   } finally {

@@ -20,6 +20,7 @@ import {
   installVsix,
   launchBrowser,
   missingComponents,
+  openViewContainer,
   openWorkbench,
   runExtensionTests,
   screenshot,
@@ -104,9 +105,7 @@ test('code-server harness', { timeout: 10 * 60_000 }, async (t) => {
       const page = await openWorkbench(srv, workspace, { browser: br, extensionDevelopmentPaths: [SMOKE_EXT] });
       try {
         t.diagnostic(`workbench visible in ${Date.now() - t0} ms`);
-        const icon = page.locator('.part.activitybar [aria-label^="E2E Smoke"]').first();
-        await icon.waitFor({ state: 'visible', timeout: 30_000 });
-        await icon.click();
+        await openViewContainer(page, 'E2E Smoke');
         const row = page.locator('.part.sidebar .monaco-list-row', { hasText: 'beta' });
         await row.waitFor({ state: 'visible', timeout: 30_000 });
         t.diagnostic(`smoke tree populated ${Date.now() - t0} ms after goto`);
@@ -142,7 +141,7 @@ test('code-server harness', { timeout: 10 * 60_000 }, async (t) => {
         second = await startCodeServer(dirs);
         const page = await openWorkbench(second, workspace, { browser: br });
         try {
-          await page.locator('.part.activitybar [aria-label^="E2E Smoke"]').first().click({ timeout: 30_000 });
+          await openViewContainer(page, 'E2E Smoke');
           await page.locator('.part.sidebar .monaco-list-row', { hasText: 'gamma' }).waitFor({ timeout: 30_000 });
           await screenshot(page, 'e2e/harness-vsix-view.png');
         } finally {

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Frame, Page } from 'playwright-core';
-import { ARTIFACTS_DIR, REPO_ROOT, closeWorkbench, consoleLogOf, openWorkbench, screenshot } from './codeServer';
+import type { Frame, Locator, Page } from 'playwright-core';
+import { ARTIFACTS_DIR, REPO_ROOT, closeWorkbench, consoleLogOf, hoverText, openViewContainer, openWorkbench, quickPick, retryGesture, screenshot, waitUntil } from './codeServer';
 import { startVsCodeUnderTest, type VsCodeUnderTest } from './vscodeUnderTest';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -33,21 +33,11 @@ async function open(): Promise<Page> {
     void d.dismiss();
     throw new Error(`a dialog opened: ${d.message()}`);
   });
-  const swarm = page.locator('.activitybar .action-item', { has: page.locator('a[aria-label="Swarm"]') }).first();
-  if (!(await swarm.getAttribute('class'))?.includes('checked')) await swarm.click();
+  await openViewContainer(page, 'Swarm');
   return page;
 }
 
-async function palette(page: Page, command: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${command}`);
-  // Click the row itself: Enter would take whichever row is active while the list still filters.
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
-  await row.waitFor({ state: 'visible' });
-  await row.click();
-}
+const palette = (page: Page, command: string) => quickPick(page, 'F1', `>${command}`, command);
 
 /** Picks a quick-pick row by its label (the quick pick must be open). */
 async function pick(page: Page, label: string | RegExp): Promise<void> {
@@ -56,31 +46,100 @@ async function pick(page: Page, label: string | RegExp): Promise<void> {
   await row.click();
 }
 
-/** Right-click a tree row and choose a context menu entry. */
-async function contextMenu(page: Page, row: string, entry: string): Promise<void> {
-  await treeRow(page, row).click({ button: 'right' });
+/** The quick pick asking where to trace `service` from. */
+const sourcePick = (page: Page, service: string) => page.locator('.quick-input-title', { hasText: `Trace ${service} from` });
+
+/**
+ * Right-clicks a tree row and chooses a context menu entry, until `next` (what the entry opens)
+ * shows. Again when the menu ignored the click (its mouse-up listener comes a moment after it
+ * opens), or when a refresh moved the rows meanwhile: the command then got no element or
+ * another row's, and the quick pick it opened is dismissed first.
+ */
+async function contextMenu(page: Page, row: string, entry: string, next: Locator): Promise<void> {
   const item = page.locator('.context-view .action-item', { hasText: entry }).first();
-  await item.waitFor({ state: 'visible' });
-  await page.waitForTimeout(200); // the menu ignores clicks while it opens
-  await item.hover();
-  await item.click();
+  await retryGesture(
+    `${entry} on ${row}`,
+    async () => {
+      if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
+      if (!(await item.isVisible())) await treeRow(page, row).click({ button: 'right', timeout: 5000 });
+      await item.click({ timeout: 5000 });
+    },
+    (t) => next.waitFor({ state: 'visible', timeout: t }),
+  );
+}
+
+/**
+ * Accepts the simple file dialog titled `title` once its path ends with `suffix`, typing `typed`
+ * first if given. The dialog sets its own folder a moment after it shows (over what was typed)
+ * and defers an Enter while it reads a folder; an Enter that came before it had the keyboard is
+ * lost. So: type again while the path is not ours, and Enter again while it stays open.
+ */
+async function acceptFileDialog(page: Page, title: string, suffix: string, typed?: string): Promise<void> {
+  const dialog = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: title }) });
+  const input = dialog.locator('input').first();
+  await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+  await retryGesture(
+    `${title} accepts ${suffix}`,
+    async () => {
+      if (!(await dialog.isVisible())) return;
+      if (typed && !(await input.inputValue()).endsWith(suffix)) await input.fill(typed, { timeout: 5000 });
+      await waitUntil(`the path ending with ${suffix}`, async () => (await input.inputValue()).endsWith(suffix), 10_000);
+      await input.press('Enter', { timeout: 5000 });
+    },
+    (t) => dialog.waitFor({ state: 'hidden', timeout: t }),
+  );
 }
 
 const treeRow = (page: Page, name: string) => page.getByRole('treeitem', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `) }).first();
 
 /** The webview frame whose text contains `text` (webviews are nested iframes). */
-async function panelFrame(page: Page, text: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (frame === page.mainFrame()) continue;
-      // textContent: innerText follows CSS (upper-cased headings) and would not match.
-      const body = await frame.evaluate(() => document.body?.textContent ?? '').catch(() => '');
-      if (body.includes(text)) return frame;
+function panelFrame(page: Page, text: string, timeoutMs = 30_000): Promise<Frame> {
+  return waitUntil(
+    `a panel showing "${text}"`,
+    async () => {
+      for (const frame of page.frames()) {
+        if (frame === page.mainFrame()) continue;
+        // textContent: innerText follows CSS (upper-cased headings) and would not match.
+        const body = await frame.evaluate(() => document.body?.textContent ?? '').catch(() => '');
+        if (body.includes(text)) return frame;
+      }
+      return undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** What the browser workbench has written of this folder's state to IndexedDB (it writes when idle, every few seconds). */
+function savedWorkspaceState(page: Page, keys: string[]): Promise<Record<string, string | undefined>> {
+  return page.evaluate(async (keys) => {
+    const name = (await indexedDB.databases()).map((d) => d.name).find((n) => n?.startsWith('vscode-web-state-db-') && n !== 'vscode-web-state-db-global');
+    if (!name) return {};
+    const db = await new Promise<IDBDatabase>((resolve, reject) => Object.assign(indexedDB.open(name), { onsuccess(this: IDBOpenDBRequest) { resolve(this.result); }, onerror: reject }));
+    try {
+      const store = db.transaction('ItemTable', 'readonly').objectStore('ItemTable');
+      const values = await Promise.all(keys.map((k) => new Promise<unknown>((resolve) => Object.assign(store.get(k), { onsuccess(this: IDBRequest) { resolve(this.result); }, onerror: () => resolve(undefined) }))));
+      return Object.fromEntries(keys.map((k, i) => [k, values[i] === undefined ? undefined : String(values[i])]));
+    } finally {
+      db.close();
     }
-    if (Date.now() > deadline) throw new Error(`no panel shows "${text}"`);
-    await page.waitForTimeout(250);
-  }
+  }, keys);
+}
+
+/** The titles and trace kinds of the trace panels in a saved editor layout. */
+function savedTracePanels(editorMemento: string | undefined): string[] {
+  const found: string[] = [];
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    const editor = node as { id?: string; value?: string };
+    if (editor.id === 'workbench.editors.webviewInput' && typeof editor.value === 'string') {
+      const input = JSON.parse(editor.value) as { providedId?: string; title?: string; state?: string };
+      const kind = input.state ? (JSON.parse(input.state) as { trace?: { kind?: string } }).trace?.kind : undefined;
+      if (input.providedId === 'swarmLens.trace') found.push(`${input.title} (${kind})`);
+    }
+    for (const child of Object.values(node)) visit(child);
+  };
+  if (editorMemento) visit(JSON.parse(editorMemento));
+  return found;
 }
 
 /** Opens the workbench, runs `body`, keeps a screenshot of the moment it failed. */
@@ -106,7 +165,7 @@ test('right-click vote -> Trace Load Balancing from client: DNS answers linked t
   if (!vscode.ready(t)) return;
   await withPage('trace-vote', async (page) => {
     await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 60_000 });
-    await contextMenu(page, 'vote', 'Trace Load Balancing');
+    await contextMenu(page, 'vote', 'Trace Load Balancing', sourcePick(page, 'vote'));
     await pick(page, 'client.1');
     const frame = await panelFrame(page, 'tasks.vote', 60_000);
     const text = await frame.locator('body').innerText();
@@ -115,9 +174,13 @@ test('right-click vote -> Trace Load Balancing from client: DNS answers linked t
     assert.match(text, /vote\.2 · /);
     assert.match(text, new RegExp(docker('service', 'inspect', '-f', '{{(index .Endpoint.VirtualIPs 0).Addr}}', 'vote').split('/')[0].replace(/\./g, '\\.')));
     // A backend link reveals its task in the Swarm view.
-    await frame.getByRole('button', { name: /^Reveal task vote\.2 / }).first().click();
-    await page.waitForTimeout(500);
-    assert.match((await page.locator('.monaco-list-row.selected').first().getAttribute('aria-label')) ?? '', /^vote\.2 /);
+    const selected = page.locator('.monaco-list-row.selected').first();
+    await retryGesture(
+      'Reveal task vote.2',
+      () => frame.getByRole('button', { name: /^Reveal task vote\.2 / }).first().click({ timeout: 5000 }),
+      (t) => page.waitForFunction(() => document.querySelector('.monaco-list-row.selected')?.getAttribute('aria-label')?.startsWith('vote.2 '), undefined, { timeout: t }),
+    );
+    assert.match((await selected.getAttribute('aria-label')) ?? '', /^vote\.2 /);
   });
 });
 
@@ -142,19 +205,21 @@ test('hovering the VIP of vote shows trusted links; following Trace Load Balanci
   fs.writeFileSync(path.join(workspace, 'app.log'), `2026-11-26 10:01:02 upstream ${vip}:80 connect() failed (113: No route to host)\n`);
   await withPage('hover-trace', async (page) => {
     await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 60_000 });
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill('app.log');
-    await pick(page, 'app.log');
+    await quickPick(page, 'Control+P', 'app.log', 'app.log');
     const line = page.locator('.editor-instance .view-line', { hasText: vip }).locator('> span').first();
-    await line.waitFor({ state: 'visible' });
-    await page.waitForTimeout(300);
-    const box = (await line.boundingBox())!;
-    const text = await line.innerText();
-    await page.mouse.move(box.x + ((text.indexOf(vip) + 3) * box.width) / text.length, box.y + box.height / 2, { steps: 3 });
     const hover = page.locator('.monaco-hover').filter({ hasText: 'VIP of service' }).first();
-    await hover.waitFor({ state: 'visible', timeout: 15_000 });
+    await hoverText(page, line, vip, hover);
     await screenshot(page, 'hover.png');
-    await hover.locator('a', { hasText: 'Trace Load Balancing' }).click();
+    // The hover can close before the click lands (a re-render): hover again and follow the link.
+    const link = hover.locator('a', { hasText: 'Trace Load Balancing' });
+    await retryGesture(
+      'follow Trace Load Balancing in the hover',
+      async () => {
+        if (!(await link.isVisible())) await hoverText(page, line, vip, hover);
+        await link.click({ timeout: 5000 });
+      },
+      (t) => sourcePick(page, 'vote').waitFor({ state: 'visible', timeout: t }),
+    );
     await pick(page, 'client.1');
     await panelFrame(page, 'tasks.vote', 60_000);
   });
@@ -166,8 +231,7 @@ async function demoTrace(page: Page): Promise<Frame> {
   await palette(page, 'Swarm: Open Demo Snapshot');
   await page.locator('.statusbar', { hasText: 'snapshot of seed-demo' }).waitFor({ state: 'visible' });
   await treeRow(page, 'voteweb').waitFor({ state: 'visible' });
-  await page.waitForTimeout(1000); // let the tree settle: a menu on a row being replaced gets no element
-  await contextMenu(page, 'vote', 'Trace Load Balancing');
+  await contextMenu(page, 'vote', 'Trace Load Balancing', sourcePick(page, 'vote'));
   await pick(page, 'client.1');
   return panelFrame(page, 'FWM 259');
 }
@@ -190,8 +254,13 @@ test('the demo snapshot: mark 0x103 = 259, FWM 259 backends linked to the vote t
     await screenshot(page, 'panel-mesh.png');
     // The window reloads: the serializer brings the panel back with its trace (the extension
     // host restarts, so this also shows a restore needs no live reads).
-    // The browser workbench stores its editors and webview states a few seconds after a change.
-    await page.waitForTimeout(5000);
+    // The browser workbench writes its state to IndexedDB when idle, every few seconds: reload once
+    // the mesh panel (with its trace) and the extension's open snapshot are written.
+    const editors = 'memento/workbench.parts.editor';
+    await waitUntil('the mesh panel and the open snapshot saved by the workbench', async () => {
+      const saved = await savedWorkspaceState(page, [editors, 'swarm-lens.swarm-lens']);
+      return savedTracePanels(saved[editors]).includes('Mesh: 8080/tcp (mesh)') && saved['swarm-lens.swarm-lens']?.includes('demo-snapshot.json');
+    });
     await page.reload({ waitUntil: 'domcontentloaded' });
     await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
     const restored = await panelFrame(page, '0x105 = 261', 60_000);
@@ -210,8 +279,9 @@ test('the panel in the light and high-contrast themes (screenshots)', { timeout:
       // A new window reads the theme at start, as after a user's choice.
       fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(original), 'workbench.colorTheme': theme }));
       await withPage(`theme-${file}`, async (page) => {
-        await demoTrace(page);
-        await page.waitForTimeout(500);
+        const frame = await demoTrace(page);
+        // Fonts loaded and one frame painted, so the picture shows the panel as a person sees it.
+        await frame.evaluate(() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(r))));
         await screenshot(page, file);
       });
     }
@@ -224,17 +294,16 @@ test('markup in cluster data shows as text in the panel and runs nothing', { tim
   if (!vscode.ready(t)) return;
   await withPage('xss', async (page) => {
     await palette(page, 'Swarm: Open Snapshot...');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(path.join(workspace, 'xss-snapshot.json'));
-    await page.waitForTimeout(300); // the simple file dialog checks the typed path before it accepts Enter
-    await page.keyboard.press('Enter');
+    const file = path.join(workspace, 'xss-snapshot.json');
+    await acceptFileDialog(page, 'Open Swarm Lens Snapshot', file, file);
     await treeRow(page, XSS).waitFor({ state: 'visible', timeout: 30_000 });
-    await contextMenu(page, XSS, 'Trace Load Balancing');
+    await contextMenu(page, XSS, 'Trace Load Balancing', sourcePick(page, XSS));
     await pick(page, 'client.1');
     const frame = await panelFrame(page, XSS);
     assert.equal(await frame.locator('img[src="x"]').count(), 0, 'no element was created from the markup');
-    await page.waitForTimeout(500); // an onerror handler would have fired (and the dialog listener thrown) by now
+    // Nothing carries an inline handler that could run later (the dialog listener catches what ran).
+    const handlers = await frame.evaluate(() => Array.from(document.querySelectorAll('*')).flatMap((e) => Array.from(e.attributes).filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName} ${a.name}`)));
+    assert.deepEqual(handlers, []);
   });
 });
 
@@ -255,13 +324,8 @@ test('palette Resolve Service Name... and Save Snapshot... on the real swarm', {
     // The dialog proposes a file in the open folder; a person accepts it.
     const file = path.join(workspace, `swarm-snapshot-${new Date().toISOString().slice(0, 10)}.json`);
     await palette(page, 'Swarm: Save Snapshot...');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await page.waitForFunction((f) => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.endsWith(f), path.basename(file));
-    await page.waitForTimeout(300); // the simple file dialog checks the path before it accepts Enter
-    await page.keyboard.press('Enter');
-    const deadline = Date.now() + 60_000;
-    while (!fs.existsSync(file) && Date.now() < deadline) await page.waitForTimeout(250);
+    await acceptFileDialog(page, 'Save Snapshot', path.basename(file));
+    await waitUntil(`${file} written`, () => fs.existsSync(file), 60_000);
     const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
     assert.equal(saved.format, 'swarm-lens-snapshot');
     assert.ok(saved.nodes[0].output.sandboxes.some((s: { netns: string }) => s.netns.endsWith('ingress_sbox')));

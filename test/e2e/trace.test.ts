@@ -13,6 +13,7 @@ import { EngineError } from '../../src/core/docker/errors';
 import { HELPER_LABEL } from '../../src/core/netns/probe';
 import { traceMesh, traceService, TraceRunOptions } from '../../src/core/trace/run';
 import type { Trace } from '../../src/core/trace/types';
+import { waitUntil } from './codeServer';
 import { skipOrFail, swarmUp } from './swarm';
 
 const HELPER_IMAGE = 'local/swarm-lens-helper:1';
@@ -30,6 +31,30 @@ const options = (probe: 'host' | 'helper'): TraceRunOptions => ({ timeoutMs: 30_
 
 function helpersLeft(): string[] {
   return docker('ps', '-a', '--filter', `label=${HELPER_LABEL}`, '--format', '{{.ID}}').split('\n').filter(Boolean);
+}
+
+/** Unix seconds now, as the engine's event filters take them. */
+const engineTime = () => (Date.now() / 1000).toFixed(3);
+
+/**
+ * Helpers listed now (but not in `before`), and helpers created since `since` and never destroyed:
+ * the events also catch a container whose create was still in flight when the list was taken.
+ */
+function helpersNotRemoved(since: string, before: readonly string[]): string[] {
+  const events = docker('events', '--since', since, '--until', engineTime(), '--filter', 'type=container', '--filter', `label=${HELPER_LABEL}`, '--format', '{{.Action}} {{.Actor.ID}}');
+  const alive = new Set<string>();
+  for (const [action, id] of events.split('\n').filter(Boolean).map((l) => l.split(' '))) {
+    if (action === 'create') alive.add(id.slice(0, 12));
+    if (action === 'destroy') alive.delete(id.slice(0, 12));
+  }
+  for (const id of helpersLeft()) if (!before.includes(id)) alive.add(id);
+  return [...alive];
+}
+
+/** Waits, with a deadline, until every helper since `since` is removed; fails naming the ones left. */
+async function assertHelpersRemoved(since: string, what: string, before: readonly string[] = []): Promise<void> {
+  await waitUntil('the helpers removed', () => helpersNotRemoved(since, before).length === 0, 20_000).catch(() => undefined);
+  assert.deepEqual(helpersNotRemoved(since, before), [], `helper containers left ${what}`);
 }
 
 before(async () => {
@@ -94,11 +119,11 @@ test('trace vote from client, host probe', { timeout: 60_000 }, async (t) => {
 
 test('trace vote from client, helper probe: one helper container, none left behind', { timeout: 60_000 }, async (t) => {
   if (!ready(t)) return;
-  const before = helpersLeft();
+  const [since, before] = [engineTime(), helpersLeft()];
   const trace = await traceService({ cluster, engine, options: options('helper') }, 'vote', 'client.1');
   assert.equal(trace.probe, 'helper');
   checkVoteTrace(trace);
-  assert.deepEqual(helpersLeft(), before);
+  await assertHelpersRemoved(since, 'after a finished trace', before);
 });
 
 test('trace votedns: the two task IPs and no IPVS finding', { timeout: 60_000 }, async (t) => {
@@ -112,6 +137,7 @@ test('trace votedns: the two task IPs and no IPVS finding', { timeout: 60_000 },
 
 test('the routing mesh on 8080', { timeout: 60_000 }, async (t) => {
   if (!ready(t)) return;
+  const since = engineTime();
   const trace = await traceMesh({ cluster, engine, options: options('helper') }, 8080);
   if (kernelHasIpvs) {
     assert.ok(trace.mesh[0].dnat, 'DOCKER-INGRESS DNAT for 8080');
@@ -119,13 +145,14 @@ test('the routing mesh on 8080', { timeout: 60_000 }, async (t) => {
   } else {
     assert.ok(trace.findings.some((f) => f.id === 'mesh-not-programmed'), trace.findings.map((f) => f.id).join());
   }
-  assert.deepEqual(helpersLeft(), []);
+  await assertHelpersRemoved(since, 'after a mesh trace');
 });
 
 test('a trace cancelled midway removes its helper container', { timeout: 60_000 }, async (t) => {
   if (!ready(t)) return;
   const outcomes: string[] = [];
   for (const delay of [20, 60, 150, 400]) {
+    const since = engineTime();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), delay);
     const outcome = await traceService({ cluster, engine, options: options('helper'), signal: controller.signal }, 'vote').then(
@@ -134,28 +161,30 @@ test('a trace cancelled midway removes its helper container', { timeout: 60_000 
     );
     assert.ok(['finished', 'cancelled'].includes(outcome), outcome);
     outcomes.push(outcome);
-    // Removal runs in the probe's finally: give the engine a moment to finish it.
-    for (let i = 0; i < 20 && helpersLeft().length; i++) await new Promise((r) => setTimeout(r, 250));
-    assert.deepEqual(helpersLeft(), [], `after a cancel at ${delay} ms`);
+    await assertHelpersRemoved(since, `after a cancel at ${delay} ms`);
   }
   assert.ok(outcomes.includes('cancelled'), `some cancels landed mid-trace: ${outcomes}`);
 });
 
 test('a helper left by a crash is removed by the next trace', { timeout: 60_000 }, async (t) => {
   if (!ready(t)) return;
+  const since = engineTime();
   // Named and labelled as the probe names its helpers: the clean-up removes nothing else.
-  docker('create', '--pull', 'never', '--name', `swarm-lens-helper-${randomBytes(6).toString('hex')}`, '--label', `${HELPER_LABEL}=1`, '--network', 'none', HELPER_IMAGE, 'true');
-  assert.equal(helpersLeft().length, 1);
-  // A stopped helper younger than 5 s may be another trace's, about to start: wait until it is not.
-  await new Promise((r) => setTimeout(r, 6000));
+  const id = docker('create', '--pull', 'never', '--name', `swarm-lens-helper-${randomBytes(6).toString('hex')}`, '--label', `${HELPER_LABEL}=1`, '--network', 'none', HELPER_IMAGE, 'true');
+  assert.deepEqual(helpersLeft(), [id.slice(0, 12)]);
+  // A stopped helper younger than 5 s may be another trace's, about to start: wait until the
+  // engine's own creation time makes it a leftover.
+  const created = Date.parse(docker('inspect', '-f', '{{.Created}}', id));
+  await waitUntil('the helper older than 5 s', () => Date.now() - created > 5500);
   await traceService({ cluster, engine, options: options('helper') }, 'vote');
-  assert.deepEqual(helpersLeft(), []);
+  await assertHelpersRemoved(since, 'after a crash and another trace');
 });
 
 test('a helper image that is not on the node: one sentence saying what to do', { timeout: 60_000 }, async (t) => {
   if (!ready(t)) return;
+  const since = engineTime();
   const err = await traceService({ cluster, engine, options: { ...options('helper'), helperImage: 'local/does-not-exist:1' } }, 'vote').catch((e: unknown) => e);
   assert.ok(err instanceof EngineError, String(err));
   assert.match(err.message, /local\/does-not-exist:1 is not on the node/);
-  assert.deepEqual(helpersLeft(), []);
+  await assertHelpersRemoved(since, 'after a failed create');
 });

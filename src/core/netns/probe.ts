@@ -102,6 +102,19 @@ export async function removeLeftoverHelpers(endpoint: DockerEndpoint, helperImag
   return leftovers.length;
 }
 
+/** Bound of the create call alone, whatever the trace's timeout: it is never cancelled (see helperProbe). */
+const CREATE_TIMEOUT_MS = 30_000;
+
+/** Removes a helper by name until the engine says it is gone (a removal already in progress answers 409). */
+async function removeHelper(api: EngineHttp, name: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (let pause = 100; ; pause = Math.min(pause * 2, 2000)) {
+    const status = await api.send('DELETE', `/containers/${name}?force=1`, AbortSignal.timeout(10_000)).then((a) => a.status, () => 0);
+    if (status === 204 || status === 404 || Date.now() + pause > deadline) return;
+    await new Promise((r) => setTimeout(r, pause));
+  }
+}
+
 export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options: ProbeOptions): Probe {
   return {
     kind: 'helper',
@@ -117,13 +130,17 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
       const inside = (p: string) => (p === HOST_NETNS ? SELF_NETNS : p.startsWith(netnsDir + '/') ? '/netns/' + path.basename(p) : p);
       const mapped = requests.map((r) => ({ ...r, netns: inside(r.netns) }));
       const back = (p: string) => (p === SELF_NETNS ? HOST_NETNS : p.startsWith('/netns/') ? path.join(netnsDir, p.slice('/netns/'.length)) : p);
-      // A known name: a cancel during create cannot leave a container we never learned the id of.
+      // A known name, so the container can be removed without its id.
       const name = `swarm-lens-helper-${randomBytes(6).toString('hex')}`;
       const timer = new AbortController();
       const timeout = setTimeout(() => timer.abort(), options.timeoutMs);
       const abort = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
       try {
-        const { Id: id } = (await api.json('POST', `/containers/create?name=${name}`, abort, {
+        abort.throwIfAborted();
+        // Never aborted mid-flight: dockerd finishes a create whose client went away, so a DELETE
+        // sent meanwhile finds nothing (404) and the container appears afterwards. A cancel waits
+        // for the create (its own bound), then the finally removes what it made.
+        const { Id: id } = (await api.json('POST', `/containers/create?name=${name}`, AbortSignal.timeout(CREATE_TIMEOUT_MS), {
           Image: options.helperImage,
           Entrypoint: ['sh'],
           Cmd: ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(mapped)],
@@ -137,6 +154,7 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
             SecurityOpt: ['apparmor=unconfined'],
           },
         })) as { Id: string };
+        abort.throwIfAborted();
         await api.json('POST', `/containers/${id}/start`, abort);
         const exit = (await api.json('POST', `/containers/${id}/wait`, abort)) as { StatusCode?: number };
         const logs = await api.send('GET', `/containers/${id}/logs?stdout=1&stderr=1`, abort);
@@ -155,9 +173,9 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
         throw error;
       } finally {
         clearTimeout(timeout);
-        // Removed even on cancel or timeout (with a signal of its own: the trace's may be aborted);
-        // a crash leaves it labelled for the next run to remove.
-        await api.send('DELETE', `/containers/${name}?force=1`, AbortSignal.timeout(10_000)).catch(() => undefined);
+        // Removed even on cancel or timeout (with a signal of its own: the trace's may be aborted).
+        // A create that timed out, or a crash, leaves it labelled for the next run to remove.
+        await removeHelper(api, name);
       }
     },
   };

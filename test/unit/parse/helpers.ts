@@ -20,16 +20,13 @@ export function pick<T>(rand: () => number, xs: readonly T[]): T {
   return xs[int(rand, xs.length)]!;
 }
 
-/**
- * CPU milliseconds taken by f (user + system of this process): unlike wall time it does not grow
- * while another process (a QEMU lab, a browser) holds the cores, so timing properties hold on a
- * busy machine.
- */
+/** CPU milliseconds f takes (this process): unlike wall time, not stretched when other processes
+ *  share the cores, so a busy machine does not make a linear parser look superlinear. */
 export function time(f: () => unknown): number {
-  const t = process.cpuUsage();
+  const start = process.cpuUsage();
   f();
-  const d = process.cpuUsage(t);
-  return (d.user + d.system) / 1e3;
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
 }
 
 export function median(xs: number[]): number {
