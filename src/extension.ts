@@ -14,6 +14,7 @@ import { SwarmStatusBar } from './vscode/statusBar';
 import { registerTracePanelSerializer, TracePanel, TracePanelHandlers } from './vscode/tracePanel';
 import { openSnapshotFile, registerTraceCommands, runTrace, TraceRequest } from './vscode/traceCommands';
 import type { Trace } from './core/trace/types';
+import { sourceCandidates } from './core/trace/run';
 
 /** What activate() returns: used by the integration tests to look at the model and trees. */
 export interface SwarmLensApi {
@@ -94,7 +95,8 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
       });
     } else if (process.env.SWARM_LENS_DEMO === '1') {
       void openSnapshotFile(model, vscode.Uri.joinPath(context.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot')
-        .then(() => vscode.commands.executeCommand('swarmLens.traceService', 'vote', 'client.1'))
+        // From the default source: a client's view, as the quick pick would preselect it.
+        .then(async () => vscode.commands.executeCommand('swarmLens.traceService', 'vote', sourceCandidates(await model.traceContext(), 'vote')[0]?.containerId))
         .catch((err) => log.error(`demo: ${err}`));
     }
     register(

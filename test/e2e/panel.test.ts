@@ -6,9 +6,13 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Frame, Locator, Page } from 'playwright-core';
-import { ARTIFACTS_DIR, REPO_ROOT, closeWorkbench, consoleLogOf, hoverText, openViewContainer, openWorkbench, quickPick, retryGesture, screenshot, waitUntil } from './codeServer';
+import type { Frame, Page } from 'playwright-core';
+import { REPO_ROOT, consoleLogOf, hoverText, quickPick, retryGesture, screenshot, waitUntil } from './codeServer';
+import { parseBundle } from '../../src/core/bundle/bundle';
+import { bundleTraceContext } from '../../src/core/bundle/collect';
+import { traceMesh, traceService } from '../../src/core/trace/run';
 import { startVsCodeUnderTest, type VsCodeUnderTest } from './vscodeUnderTest';
+import { acceptFileDialog, contextMenu, palette, panelFrame, pick, sourcePick, treeRow, withPage as withSwarmPage } from './workbench';
 
 const XSS = '<img src=x onerror=alert(1)>';
 let vscode: VsCodeUnderTest;
@@ -26,88 +30,6 @@ before(async () => {
 });
 
 after(() => vscode.dispose());
-
-async function open(): Promise<Page> {
-  const page = await openWorkbench(vscode.server!, workspace, { browser: vscode.browser, extensionDevelopmentPaths: [vscode.extensionDir], viewport: { width: 1400, height: 900 } });
-  page.on('dialog', (d) => {
-    void d.dismiss();
-    throw new Error(`a dialog opened: ${d.message()}`);
-  });
-  await openViewContainer(page, 'Swarm');
-  return page;
-}
-
-const palette = (page: Page, command: string) => quickPick(page, 'F1', `>${command}`, command);
-
-/** Picks a quick-pick row by its label (the quick pick must be open). */
-async function pick(page: Page, label: string | RegExp): Promise<void> {
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
-  await row.waitFor({ state: 'visible', timeout: 30_000 });
-  await row.click();
-}
-
-/** The quick pick asking where to trace `service` from. */
-const sourcePick = (page: Page, service: string) => page.locator('.quick-input-title', { hasText: `Trace ${service} from` });
-
-/**
- * Right-clicks a tree row and chooses a context menu entry, until `next` (what the entry opens)
- * shows. Again when the menu ignored the click (its mouse-up listener comes a moment after it
- * opens), or when a refresh moved the rows meanwhile: the command then got no element or
- * another row's, and the quick pick it opened is dismissed first.
- */
-async function contextMenu(page: Page, row: string, entry: string, next: Locator): Promise<void> {
-  const item = page.locator('.context-view .action-item', { hasText: entry }).first();
-  await retryGesture(
-    `${entry} on ${row}`,
-    async () => {
-      if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
-      if (!(await item.isVisible())) await treeRow(page, row).click({ button: 'right', timeout: 5000 });
-      await item.click({ timeout: 5000 });
-    },
-    (t) => next.waitFor({ state: 'visible', timeout: t }),
-  );
-}
-
-/**
- * Accepts the simple file dialog titled `title` once its path ends with `suffix`, typing `typed`
- * first if given. The dialog sets its own folder a moment after it shows (over what was typed)
- * and defers an Enter while it reads a folder; an Enter that came before it had the keyboard is
- * lost. So: type again while the path is not ours, and Enter again while it stays open.
- */
-async function acceptFileDialog(page: Page, title: string, suffix: string, typed?: string): Promise<void> {
-  const dialog = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: title }) });
-  const input = dialog.locator('input').first();
-  await dialog.waitFor({ state: 'visible', timeout: 30_000 });
-  await retryGesture(
-    `${title} accepts ${suffix}`,
-    async () => {
-      if (!(await dialog.isVisible())) return;
-      if (typed && !(await input.inputValue()).endsWith(suffix)) await input.fill(typed, { timeout: 5000 });
-      await waitUntil(`the path ending with ${suffix}`, async () => (await input.inputValue()).endsWith(suffix), 10_000);
-      await input.press('Enter', { timeout: 5000 });
-    },
-    (t) => dialog.waitFor({ state: 'hidden', timeout: t }),
-  );
-}
-
-const treeRow = (page: Page, name: string) => page.getByRole('treeitem', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `) }).first();
-
-/** The webview frame whose text contains `text` (webviews are nested iframes). */
-function panelFrame(page: Page, text: string, timeoutMs = 30_000): Promise<Frame> {
-  return waitUntil(
-    `a panel showing "${text}"`,
-    async () => {
-      for (const frame of page.frames()) {
-        if (frame === page.mainFrame()) continue;
-        // textContent: innerText follows CSS (upper-cased headings) and would not match.
-        const body = await frame.evaluate(() => document.body?.textContent ?? '').catch(() => '');
-        if (body.includes(text)) return frame;
-      }
-      return undefined;
-    },
-    timeoutMs,
-  );
-}
 
 /** What the browser workbench has written of this folder's state to IndexedDB (it writes when idle, every few seconds). */
 function savedWorkspaceState(page: Page, keys: string[]): Promise<Record<string, string | undefined>> {
@@ -143,19 +65,7 @@ function savedTracePanels(editorMemento: string | undefined): string[] {
 }
 
 /** Opens the workbench, runs `body`, keeps a screenshot of the moment it failed. */
-async function withPage(name: string, body: (page: Page) => Promise<void>): Promise<void> {
-  const page = await open();
-  try {
-    await body(page);
-  } catch (err) {
-    await screenshot(page, `e2e/failed-${name}.png`).catch(() => undefined);
-    fs.writeFileSync(path.join(ARTIFACTS_DIR, 'e2e', `failed-${name}.log`), consoleLogOf(page).join('\n'));
-    throw err;
-  } finally {
-    await closeWorkbench(page);
-  }
-}
-
+const withPage = (name: string, body: (page: Page) => Promise<void>) => withSwarmPage(vscode, workspace, name, body);
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, ...vscode.env } }).trim();
@@ -225,32 +135,48 @@ test('hovering the VIP of vote shows trusted links; following Trace Load Balanci
   });
 });
 
-/** Opens the demo snapshot and traces vote from client.1 through the context menu. */
+/** What the shipped demo shows, worked out by the trace engine itself offline (the demo is re-collected from the lab now and then). */
+async function demoExpected(): Promise<{ mark: string; fwm: string; backends: RegExp[]; meshMark: string; dnat: string }> {
+  const ctx = bundleTraceContext(parseBundle(fs.readFileSync(path.join(REPO_ROOT, 'media', 'demo-snapshot.json'), 'utf8')), { timeoutMs: 1000, helperImage: 'unused', recheckDelayMs: 0 });
+  const vote = (await traceService(ctx, 'vote')).vips[0];
+  const mesh = (await traceMesh(ctx, 8080)).mesh[0];
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return {
+    mark: `${vote.mark!.hex} = ${vote.mark!.mark}`,
+    fwm: `FWM ${vote.ipvs!.fwmark}`,
+    backends: vote.ipvs!.backends.map((b) => new RegExp(`${escape(b.task!.name)} · ${b.task!.node} · running`)),
+    meshMark: `${mesh.marks[0].hex} = ${mesh.marks[0].mark}`,
+    dnat: mesh.dnat!,
+  };
+}
+
+/** Opens the demo snapshot and traces vote from the default source through the context menu. */
 async function demoTrace(page: Page): Promise<Frame> {
   await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 60_000 });
   await palette(page, 'Swarm: Open Demo Snapshot');
-  await page.locator('.statusbar', { hasText: 'snapshot of seed-demo' }).waitFor({ state: 'visible' });
+  await page.locator('.statusbar', { hasText: 'snapshot of swarm-lens-lab' }).waitFor({ state: 'visible' });
   await treeRow(page, 'voteweb').waitFor({ state: 'visible' });
   await contextMenu(page, 'vote', 'Trace Load Balancing', sourcePick(page, 'vote'));
-  await pick(page, 'client.1');
-  return panelFrame(page, 'FWM 259');
+  await pick(page, 'client.');
+  return panelFrame(page, (await demoExpected()).fwm);
 }
 
-test('the demo snapshot: mark 0x103 = 259, FWM 259 backends linked to the vote tasks, mesh 0x105 = 261; restore after reload', { timeout: 240_000 }, async (t) => {
+test('the demo snapshot (a collect of the lab): mark = LocalLBIndex, the FWM pool\'s three backends linked to their tasks, the mesh; restore after reload', { timeout: 240_000 }, async (t) => {
   if (!vscode.ready(t)) return;
+  const want = await demoExpected();
   await withPage('demo', async (page) => {
     const frame = await demoTrace(page);
     const text = await frame.locator('body').innerText();
-    assert.match(text, /0x103 = 259/);
-    assert.match(text, /vote\.1 · node2 · running/);
-    assert.match(text, /vote\.2 · node1 · running/);
-    assert.match(text, /legacy layout/);
+    assert.ok(text.includes(want.mark), `${want.mark} in the panel`);
+    assert.equal(want.backends.length, 3);
+    for (const b of want.backends) assert.match(text, b);
+    assert.doesNotMatch(text, /IPVS is missing/);
     await screenshot(page, 'panel-dark.png');
     // The strict CSP holds: nothing the panel loads or runs was refused.
     assert.deepEqual(consoleLogOf(page).filter((l) => /Content[- ]Security[- ]Policy/i.test(l)), []);
     await palette(page, 'Swarm: Trace Routing Mesh...');
-    const mesh = await panelFrame(page, '0x105 = 261', 60_000);
-    assert.match(await mesh.locator('body').innerText(), /172\.18\.0\.2:8080/);
+    const mesh = await panelFrame(page, want.meshMark, 60_000);
+    assert.ok((await mesh.locator('body').innerText()).includes(want.dnat));
     await screenshot(page, 'panel-mesh.png');
     // The window reloads: the serializer brings the panel back with its trace (the extension
     // host restarts, so this also shows a restore needs no live reads).
@@ -263,10 +189,10 @@ test('the demo snapshot: mark 0x103 = 259, FWM 259 backends linked to the vote t
     });
     await page.reload({ waitUntil: 'domcontentloaded' });
     await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
-    const restored = await panelFrame(page, '0x105 = 261', 60_000);
-    assert.match(await restored.locator('body').innerText(), /172\.18\.0\.2:8080/);
+    const restored = await panelFrame(page, want.meshMark, 60_000);
+    assert.ok((await restored.locator('body').innerText()).includes(want.dnat));
     // ...and the views answer from the same snapshot as before the reload.
-    await page.locator('.statusbar', { hasText: 'snapshot of seed-demo' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('.statusbar', { hasText: 'snapshot of swarm-lens-lab' }).waitFor({ state: 'visible', timeout: 30_000 });
   });
 });
 
@@ -298,7 +224,7 @@ test('markup in cluster data shows as text in the panel and runs nothing', { tim
     await acceptFileDialog(page, 'Open Swarm Lens Snapshot', file, file);
     await treeRow(page, XSS).waitFor({ state: 'visible', timeout: 30_000 });
     await contextMenu(page, XSS, 'Trace Load Balancing', sourcePick(page, XSS));
-    await pick(page, 'client.1');
+    await pick(page, 'client.');
     const frame = await panelFrame(page, XSS);
     assert.equal(await frame.locator('img[src="x"]').count(), 0, 'no element was created from the markup');
     // Nothing carries an inline handler that could run later (the dialog listener catches what ran).

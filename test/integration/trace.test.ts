@@ -2,6 +2,8 @@
 // The panel's contents are checked in the browser (test/e2e/panel.test.ts); here: the commands,
 // the panel's tab, snapshot mode, and the hover's trusted links.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SwarmLensApi } from '../../src/extension';
 import { until } from './until';
@@ -40,21 +42,28 @@ suite('Trace commands', () => {
 
   test('the demo snapshot: views say so, traces and hovers answer from it, then back to live', async () => {
     await vscode.commands.executeCommand('swarmLens.openDemo');
-    assert.equal(api.model.snapshot?.cluster, 'seed-demo');
-    assert.match(String(api.servicesView.description), /^snapshot of seed-demo taken 2018-06-12/);
+    // What the views must show, read straight from the shipped file (a collect of the lab).
+    const file = path.join(vscode.extensions.getExtension('swarm-lens.swarm-lens')!.extensionPath, 'media', 'demo-snapshot.json');
+    const demo = JSON.parse(fs.readFileSync(file, 'utf8')) as { takenAt: string; raw: { networks: { Id: string; Name: string }[]; verboseNetworks: Record<string, { Services: Record<string, { VIP: string; LocalLBIndex: number }> }> } };
+    const overlay = demo.raw.networks.find((n) => n.Name === 'overlay1')!.Id;
+    const { VIP, LocalLBIndex } = demo.raw.verboseNetworks[overlay].Services.vote;
+    const vipAddress = VIP.split('/')[0];
+    assert.equal(api.model.snapshot?.cluster, 'swarm-lens-lab');
+    assert.match(String(api.servicesView.description), new RegExp(`^snapshot of swarm-lens-lab taken ${demo.takenAt.slice(0, 10)}`));
     const vote = api.servicesTree.find(api.model.cluster!.service('vote')!.id)!;
-    assert.match(String(api.servicesTree.getTreeItem(vote).description), /^vip · 2\/2/);
+    assert.match(String(api.servicesTree.getTreeItem(vote).description), /^vip · 3\/3/);
     const vip = api.servicesTree.getChildren(vote).find((c) => c.type === 'vip')!;
-    assert.equal(api.servicesTree.getTreeItem(vip).label, '10.0.0.9');
-    assert.match(String(api.servicesTree.getTreeItem(vip).description), /mark 0x103 \(259\)/);
+    assert.equal(api.servicesTree.getTreeItem(vip).label, vipAddress);
+    assert.match(String(api.servicesTree.getTreeItem(vip).description), new RegExp(`mark 0x${LocalLBIndex.toString(16)} \\(${LocalLBIndex}\\)`));
 
-    const doc = await vscode.workspace.openTextDocument({ content: 'dial tcp 10.0.0.9:80: i/o timeout\n' });
+    const doc = await vscode.workspace.openTextDocument({ content: `dial tcp ${vipAddress}:80: i/o timeout\n` });
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(0, 12));
     const md = hovers.flatMap((h) => h.contents).find((c): c is vscode.MarkdownString => c instanceof vscode.MarkdownString && c.value.includes('VIP of service'))!;
     assert.match(md.value, /\[Trace Load Balancing\]\(command:swarmLens\.traceService\?/);
     assert.deepEqual(md.isTrusted, { enabledCommands: ['swarmLens.traceService', 'swarmLens.revealIp'] });
 
-    await vscode.commands.executeCommand('swarmLens.traceService', 'vote', 'client.1');
+    const client = api.model.cluster!.snapshot.tasks.find((t) => t.serviceName === 'client' && t.nodeName === 'node1')!;
+    await vscode.commands.executeCommand('swarmLens.traceService', 'vote', client.name);
     await until('the demo trace tab', () => webviewTab(/^Trace: vote/));
 
     await vscode.commands.executeCommand('swarmLens.useLive');
