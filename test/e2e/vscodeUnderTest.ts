@@ -24,7 +24,8 @@ export interface VsCodeUnderTest {
   dispose(): Promise<void>;
 }
 
-export async function startVsCodeUnderTest(settings: Record<string, unknown> = {}): Promise<VsCodeUnderTest> {
+/** `swarm`: the swarm's environment (DOCKER_HOST...), by default the test swarm of test/swarm. */
+export async function startVsCodeUnderTest(settings: Record<string, unknown> = {}, swarm: () => { env: Record<string, string> } | { missing: string } = swarmUp): Promise<VsCodeUnderTest> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-vscode-'));
   const it: VsCodeUnderTest = {
     env: {},
@@ -41,9 +42,9 @@ export async function startVsCodeUnderTest(settings: Record<string, unknown> = {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-  const swarm = swarmUp();
-  if ('missing' in swarm) return Object.assign(it, { missing: swarm.missing });
-  it.env = swarm.env;
+  const up = swarm();
+  if ('missing' in up) return Object.assign(it, { missing: up.missing });
+  it.env = up.env;
   const components = missingComponents();
   if (components.length) return Object.assign(it, { missing: components.join(', ') });
   const vsix = path.join(REPO_ROOT, 'dist', 'swarm-lens.vsix');
