@@ -35,14 +35,14 @@ fi
 
 step "tests"
 shopt -s nullglob globstar
-# One node:test run, one file at a time, in this order: the e2e suites share the swarm and stop
-# its dockerd once; the lab suites wait for the lab; the last file tears the lab down.
+# One file at a time (node:test orders them by path): the e2e suites share the swarm and stop
+# its dockerd once; the lab suites wait for the lab. Then, on its own, the lab's tear-down.
 status=0
 node --test --test-concurrency=1 --test-reporter=spec \
   out/test/unit/**/*.test.js \
   out/test/e2e/*.test.js \
-  out/test/lab/*.test.js \
-  out/test/lab/teardown/*.test.js || status=$?
+  out/test/lab/*.test.js || status=$?
+node --test --test-reporter=spec out/test/lab/teardown/*.test.js || status=$?
 if [ -s test-artifacts/lab-up.log ]; then
   step "lab bring-up, phase by phase"
   grep '^lab: ' test-artifacts/lab-up.log || true

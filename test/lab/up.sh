@@ -17,6 +17,9 @@ main() {
 require_linux_root
 [[ $REPO =~ ^[A-Za-z0-9_./-]+$ ]] || unavailable "the project's path '$REPO' must have no spaces or special characters (it goes on the guest's kernel command line)"
 [[ $CACHE =~ ^[A-Za-z0-9_./-]+$ ]] || unavailable "the cache path '$CACHE' must have no spaces or special characters"
+# The host as it is before anything of the lab exists; kept only for a fresh bring-up.
+local before
+before=$(bash "$HERE/hoststate.sh")
 mkdir -p "$LAB" "$CACHE"
 chmod 700 "$LAB"
 exec 9>"$LAB.lock"
@@ -90,7 +93,7 @@ done
 phase "setup: packages, kernel $KV, engines"
 
 # Host state before: down.sh must leave exactly this (the lab test compares).
-bash "$HERE/hoststate.sh" >"$LAB.before"
+echo "$before" >"$LAB.before"
 
 # ---------------------------------------------------------------- network (a namespace of its own)
 STEP=network
