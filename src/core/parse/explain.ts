@@ -10,19 +10,20 @@ import { dnsFactory, type DnsBlock } from './dns';
 import { backendNames, dnsFact, explainIpvs, markFacts, natFacts, type Located } from './explainFacts';
 import { PoolIndex, sameHost } from './explainJoin';
 import { HostTracker } from './hosts';
-import { dropUtf16Nuls, stripTerminalCodes, warning } from './input';
+import { dropUtf16Nuls, terminalCodes, warning } from './input';
 import { jsonFactory, type JsonBlock, type LbFact } from './inspectJson';
 import { iptablesListFactory, type IptablesListBlock } from './iptablesList';
 import { iptablesSaveFactory, type IptablesSaveBlock } from './iptablesSave';
 import { ipvsListFactory, type IpvsListBlock } from './ipvsadm';
 import { ipvsSaveFactory, type IpvsSaveBlock } from './ipvsadmSave';
-import { scan, type BlockFactory } from './scan';
+import { scan, type BlockFactory, type ScannedBlock } from './scan';
 import type {
   DnsQuery,
   DumpBlock,
   ExplainHost,
   ExplainLb,
   ExplainMark,
+  ExplainNat,
   ExplainPort,
   ExplainResult,
   ExplainVip,
@@ -52,8 +53,6 @@ export interface DumpAnalysis {
   explain: ExplainResult;
   /** The recognised blocks, in input order (without their parser state). */
   blocks: DumpBlock[];
-  /** All iptables rules (save and list forms), in input order. */
-  rules: IptablesRule[];
   /** All IPVS services (-L, -S, /proc), in input order. */
   services: IpvsService[];
   dns: DnsQuery[];
@@ -76,10 +75,12 @@ const FACTORIES: readonly BlockFactory[] = [
   jsonFactory,
 ];
 
-/** What the scan hands over, sorted by kind. */
+/** What the scan hands over, sorted by kind. Rules are read into marks and NAT facts block by
+ *  block and not kept: a huge paste costs its facts, not its rule objects. */
 interface Collected {
   blocks: DumpBlock[];
-  rules: IptablesRule[];
+  marks: Located<ExplainMark>[];
+  nat: Located<ExplainNat>[];
   services: IpvsService[];
   dns: Located<DnsQuery>[];
   lb: Located<LbFact>[];
@@ -88,21 +89,20 @@ interface Collected {
   unreadableJson: { block: DumpBlock; error: string; lines: number }[];
 }
 
-function collect(scanned: ReturnType<typeof scan>['blocks']): Collected {
-  const c: Collected = { blocks: [], rules: [], services: [], dns: [], lb: [], ipvsBlocks: [], unreadableJson: [] };
-  for (const b of scanned) {
+function collector(): { c: Collected; add(b: ScannedBlock): void } {
+  const c: Collected = { blocks: [], marks: [], nat: [], services: [], dns: [], lb: [], ipvsBlocks: [], unreadableJson: [] };
+  const add = (b: ScannedBlock): void => {
     const block: DumpBlock = { format: b.format, startLine: b.startLine, endLine: b.endLine };
     switch (b.format) {
       case 'iptables-save':
       case 'iptables-list': {
         const tables = (b.parser as IptablesSaveBlock | IptablesListBlock).tables;
-        const start = c.rules.length;
-        for (const t of tables) for (const r of t.rules) c.rules.push(r);
+        let rules: IptablesRule[] = [];
+        for (const t of tables) for (const r of t.rules) rules.push(r);
         // Sections regroup a fragment's rules by table; put them back in line order.
-        if (tables.length > 1) {
-          const part = c.rules.splice(start).sort((a, z) => a.line - z.line);
-          for (const r of part) c.rules.push(r);
-        }
+        if (tables.length > 1) rules = rules.sort((a, z) => a.line - z.line);
+        for (const m of markFacts(rules)) c.marks.push(m);
+        for (const n of natFacts(rules)) c.nat.push(n);
         break;
       }
       case 'ipvs-list':
@@ -117,14 +117,14 @@ function collect(scanned: ReturnType<typeof scan>['blocks']): Collected {
         const json = b.parser as JsonBlock;
         if (json.error !== null) c.unreadableJson.push({ block, error: json.error, lines: json.lines });
         // Other JSON (a container's inspect) is not a fact explain reads: not a recognised block.
-        if (json.facts.length === 0) continue;
+        if (json.facts.length === 0) return;
         for (const f of json.facts) c.lb.push({ fact: f, line: b.startLine });
         break;
       }
     }
     c.blocks.push(block);
-  }
-  return c;
+  };
+  return { c, add };
 }
 
 /** Facts of each named host, as indexes into the flat arrays. */
@@ -146,13 +146,15 @@ class HostIndex {
 /** Splits and parses a pasted dump; see explainDump for the contract part alone. */
 export function analyseDump(input: string): DumpAnalysis {
   const decoded = dropUtf16Nuls(typeof input === 'string' ? input : '');
-  const cleaned = stripTerminalCodes(decoded.text);
-  const warnings: ExplainWarning[] = [...decoded.warnings, ...cleaned.warnings];
+  const codes = terminalCodes(decoded.text);
+  const { c, add } = collector();
   const hosts = new HostTracker();
   const skipped: SkippedLine[] = [];
   const joined: number[] = [];
   const orphans: number[] = [];
-  const res = scan(cleaned.text, FACTORIES, {
+  const res = scan(decoded.text, FACTORIES, {
+    prepare: codes.line,
+    onBlock: add,
     onAside: (n, t) => hosts.see(n, t),
     onSkip: (n, t, afterData) => {
       hosts.see(n, t);
@@ -162,10 +164,10 @@ export function analyseDump(input: string): DumpAnalysis {
     unwrap: ruleUnwrapper,
     onJoin: (n) => joined.push(n),
   });
-  const c = collect(res.blocks);
+  const warnings: ExplainWarning[] = [...decoded.warnings, ...codes.warnings()];
   const index = new HostIndex();
 
-  const marksAt = markFacts(c.rules);
+  const marksAt = c.marks;
   const marks = marksAt.map((m, i) => {
     index.add(hosts.at(m.line), 'marks', i);
     return m.fact;
@@ -212,7 +214,7 @@ export function analyseDump(input: string): DumpAnalysis {
     }
   }
 
-  const nat = natFacts(c.rules).map((n, i) => {
+  const nat = c.nat.map((n, i) => {
     index.add(hosts.at(n.line), 'nat', i);
     return n.fact;
   });
@@ -252,7 +254,6 @@ export function analyseDump(input: string): DumpAnalysis {
       hosts: index.list(),
     },
     blocks: c.blocks,
-    rules: c.rules,
     services: c.services,
     dns: c.dns.map((q) => q.fact),
     vipPools,

@@ -51,33 +51,43 @@ const ANSI = /(?:\x1b|\^\[)\[[0-?]*[ -/]*[@-~]|(?:\x1b|\^\[)\][^\x07\x1b\n]{0,51
 // grep --color's sequence after the ESC was lost on the way: `[01;31m[K` ... `[m[K`.
 const BARE_GREP = /\[(?:\d{1,3}(?:;\d{1,3})*)?m\[K/g;
 
+/** What a terminal-code remover reports: how many were removed, the line of the first. */
+export interface TerminalCodes {
+  /** The line without colour and control sequences (the same string when it has none). */
+  line(raw: string, lineNo: number): string;
+  warnings(): ExplainWarning[];
+}
+
 /**
- * Removes terminal colour and control sequences; text without any is returned as is (one
- * native scan). Says how many were removed and on which line the first was.
+ * Removes terminal colour and control sequences line by line (no sequence spans a line), so a
+ * huge paste is never copied whole: lines without any are passed on as they are. One native
+ * scan of the whole text decides whether any line needs looking at.
  */
-export function stripTerminalCodes(text: string): { text: string; warnings: ExplainWarning[] } {
+export function terminalCodes(text: string): TerminalCodes {
   const hasAnsi = text.indexOf('\x1b') >= 0 || text.indexOf('^[') >= 0 || text.indexOf('\x9b') >= 0;
   const hasBare = text.indexOf('m[K') >= 0;
-  if (!hasAnsi && !hasBare) return { text, warnings: [] };
   let count = 0;
   let firstLine = 0;
-  // Matches come in order, so lines are counted once, from the last match on (linear).
-  const remove = (s: string, re: RegExp): string => {
-    let pos = 0;
-    let line = 1;
-    return s.replace(re, (_m: string, at: number) => {
-      for (let i = s.indexOf('\n', pos); i >= 0 && i < at; i = s.indexOf('\n', i + 1)) line++;
-      pos = at;
-      if (count++ === 0 || line < firstLine) firstLine = line;
+  // A line may be offered twice (looked ahead at for a join, then read): count it once.
+  let lastCounted = 0;
+  const remove = (s: string, re: RegExp, lineNo: number): string =>
+    s.replace(re, () => {
+      if (lineNo > lastCounted && count++ === 0) firstLine = lineNo;
       return '';
     });
-  };
-  let out = hasAnsi ? remove(text, ANSI) : text;
-  if (hasBare) out = remove(out, BARE_GREP);
-  if (count === 0) return { text, warnings: [] };
   return {
-    text: out,
-    warnings: [warning('colour-codes', firstLine, `Terminal colour codes were removed before reading (${count}, the first on line ${firstLine}); paste without --color to be sure nothing else was lost.`)],
+    line(raw, lineNo) {
+      if (!hasAnsi && !hasBare) return raw;
+      let out = raw;
+      if (hasAnsi && (out.indexOf('\x1b') >= 0 || out.indexOf('^[') >= 0 || out.indexOf('\x9b') >= 0)) out = remove(out, ANSI, lineNo);
+      if (hasBare && out.indexOf('m[K') >= 0) out = remove(out, BARE_GREP, lineNo);
+      if (lineNo > lastCounted) lastCounted = lineNo;
+      return out;
+    },
+    warnings() {
+      if (count === 0) return [];
+      return [warning('colour-codes', firstLine, `Terminal colour codes were removed before reading (${count}, the first on line ${firstLine}); paste without --color to be sure nothing else was lost.`)];
+    },
   };
 }
 

@@ -8,7 +8,7 @@
  * every parser linear in its input.
  */
 import type { DumpBlock, DumpFormat } from './types';
-import { classify, cleanLine, commandHints, NO_HINTS, splitLines, type CommandHints } from './lines';
+import { classify, cleanLine, commandHints, LineCursor, NO_HINTS, type CommandHints } from './lines';
 
 /** A parser for one contiguous block of one format. */
 export interface BlockParser {
@@ -60,6 +60,12 @@ export interface ScanOptions {
    *  keeps the first line's number and onJoin is told. */
   unwrap?: LineJoiner;
   onJoin?(lineNo: number): void;
+  /** Repairs a raw line before anything reads it (explain removes terminal colour codes). */
+  prepare?(line: string, lineNo: number): string;
+  /** Each block once it is finished. When given, blocks are handed over here and not kept in
+   *  the result, so a caller can read each block's facts and let its parser go (memory stays
+   *  proportional to the facts, not to the rules of a huge paste). */
+  onBlock?(block: ScannedBlock): void;
 }
 
 export interface LineJoiner {
@@ -75,31 +81,40 @@ export interface LineJoiner {
  * A parser that throws on a line (a bug) costs that line, never the whole parse.
  */
 export function scan(text: string, factories: readonly BlockFactory[], options: ScanOptions = {}): ScanResult {
-  const lines = splitLines(typeof text === 'string' ? text : '');
+  const lines = new LineCursor(typeof text === 'string' ? text : '');
   const blocks: ScannedBlock[] = [];
   let skipped = 0;
   let hints: CommandHints = NO_HINTS;
   let current: ScannedBlock | null = null;
   let lastTaken = 0;
-  const { onSkip, onAside, unwrap, onJoin } = options;
+  const { onSkip, onAside, unwrap, onJoin, prepare, onBlock } = options;
 
   const close = (): void => {
     if (current === null) return;
+    const done = current;
+    current = null;
     try {
-      current.parser.finish();
+      done.parser.finish();
     } catch (e) {
       // A finishing bug must not lose the other blocks.
       report(e);
     }
-    current = null;
+    try {
+      if (onBlock !== undefined) onBlock(done);
+    } catch (e) {
+      report(e); // as for finish: a reading bug costs that block
+    }
   };
 
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
+  // The number of the line read next: a joined line keeps its first line's number.
+  let nextNo = 1;
+  for (let raw = lines.next(); raw !== null; raw = lines.next()) {
+    const lineNo = nextNo++;
     let t: string;
     let kind;
     try {
-      t = cleanLine(lines[i]!);
+      if (prepare !== undefined) raw = prepare(raw, lineNo);
+      t = cleanLine(raw);
       kind = classify(t, current !== null && current.parser.commentsHash === true);
     } catch (e) {
       report(e);
@@ -134,12 +149,14 @@ export function scan(text: string, factories: readonly BlockFactory[], options: 
       case 'text':
         break;
     }
-    if (unwrap !== undefined && i + 1 < lines.length && unwrap.mayWrap(t)) {
+    if (unwrap !== undefined && lines.peek() !== null && unwrap.mayWrap(t)) {
       try {
-        const joined = joinNext(lines, i, t, unwrap);
+        const rawNext = prepare === undefined ? lines.peek()! : prepare(lines.peek()!, lineNo + 1);
+        const joined = joinNext(raw, rawNext, t, unwrap);
         if (joined !== null) {
           t = joined;
-          i++;
+          lines.next();
+          nextNo++;
           if (onJoin !== undefined) onJoin(lineNo);
         }
       } catch (e) {
@@ -157,7 +174,7 @@ export function scan(text: string, factories: readonly BlockFactory[], options: 
           if (!f.starts(t, hints)) continue;
           close();
           const block: ScannedBlock = { format: f.format, startLine: lineNo, endLine: lineNo, parser: f.create(hints) };
-          blocks.push(block);
+          if (onBlock === undefined) blocks.push(block);
           current = block;
           taken = block.parser.feed(t, lineNo);
           break;
@@ -183,10 +200,9 @@ export function scan(text: string, factories: readonly BlockFactory[], options: 
   return { blocks, skippedLines: skipped };
 }
 
-/** The joined line when line i+1 is plain text that `join` reads as the wrapped rest of t. */
-function joinNext(lines: string[], i: number, t: string, unwrap: LineJoiner): string | null {
-  const rawNext = lines[i + 1]!;
+/** The joined line when the next line is plain text that `join` reads as the wrapped rest of t. */
+function joinNext(raw: string, rawNext: string, t: string, unwrap: LineJoiner): string | null {
   const next = cleanLine(rawNext);
   if (next.length === 0 || classify(next).kind !== 'text') return null;
-  return unwrap.join(t, next, lines[i]!, rawNext);
+  return unwrap.join(t, next, raw, rawNext);
 }
