@@ -22,7 +22,8 @@ const USAGE = `Usage: swarm-lens <command> [options]
   mesh <port>[/tcp|/udp]                     the routing mesh of a published port on this node
   collect -o <file>                          save this node's API data and sandboxes (a snapshot)
   explain [file|-] [--verbose]               decode a pasted debugging walk offline (iptables,
-                                             ipvsadm, dig/nslookup, docker network inspect -v)
+                                             ipvsadm, dig/nslookup, docker network inspect -v,
+                                             ip addr)
   ip <address>                               what a swarm address is
 
 Options:
@@ -173,7 +174,7 @@ function need(args: Args, what: string): string {
   return value;
 }
 
-const EXPLAIN_READS = 'iptables-save or iptables -nvL, ipvsadm -Ln or -S, /proc/net/ip_vs, dig, nslookup, docker network inspect --verbose';
+const EXPLAIN_READS = 'iptables-save or iptables -nvL, ipvsadm -Ln or -S, /proc/net/ip_vs, dig, nslookup, docker network inspect --verbose, ip addr';
 
 function explain(args: Args, json: boolean): number {
   const file = args.positional[0] ?? '-';

@@ -20,7 +20,7 @@ test('explain --json on a mixed bug report: the contract, field by field', () =>
   const r = cli(['explain', '--json', path.join(fixtures, 'parse', 'bug-report-mixed.md')]);
   assert.equal(r.code, 0, r.err);
   const got = JSON.parse(r.out);
-  assert.deepEqual(Object.keys(got), ['marks', 'ipvs', 'vips', 'skippedLines', 'dns', 'nat', 'ports', 'lb', 'warnings', 'hosts']);
+  assert.deepEqual(Object.keys(got), ['marks', 'ipvs', 'vips', 'skippedLines', 'dns', 'nat', 'ports', 'lb', 'warnings', 'hosts', 'addresses']);
   assert.deepEqual(got, JSON.parse(fixture('parse/bug-report-mixed.explain.json')));
   for (const m of got.marks) assert.deepEqual(Object.keys(m), ['mark', 'hex', 'table', 'chain', 'destination', 'protocol', 'port']);
   for (const s of got.ipvs) {
@@ -39,6 +39,16 @@ test('explain reads standard input, and each real format on its own', () => {
   }
 });
 
+test('explain reads ip addr and ip -o -4 addr on their own (they were refused with exit 2)', () => {
+  for (const text of [fixture('parse/explain-ip-addr.txt').slice(fixture('parse/explain-ip-addr.txt').indexOf('ip addr\n')), fixture('parse/explain-ip-o-addr.txt').split('\n').slice(4, 8).join('\n')]) {
+    const r = cli(['explain', '--json', '-'], text);
+    assert.equal(r.code, 0, r.err);
+    const got = JSON.parse(r.out);
+    assert.ok(got.addresses.some((a: { interface: string; prefix: number }) => a.interface === 'eth0' && a.prefix === 32), r.out);
+    assert.match(cli(['explain', '-'], text).out, /Interface eth0: 10\.0\.\d\.4\/24; \/32 aliases 10\.0\.\d\.\d/);
+  }
+});
+
 test('explain joins a pre-18.06 task sandbox: OUTPUT marks to FWM pools of resolved names', () => {
   const got = JSON.parse(cli(['explain', '--json', path.join(fixtures, 'parse', 'task-sandbox-pre1806-mangle-nvL-ipvsadm-names.txt')]).out);
   assert.ok(got.marks.every((m: { chain: string; table: string }) => m.chain === 'OUTPUT' && m.table === 'mangle'));
@@ -50,7 +60,7 @@ test('nothing recognisable: exit 2 and one line on stderr that says what explain
     const r = cli(['explain', '-'], input);
     assert.equal(r.code, 2, input);
     assert.equal(r.err.trim().split('\n').length, 1);
-    assert.match(r.err, /iptables-save .*ipvsadm .*dig, nslookup, docker network inspect --verbose/);
+    assert.match(r.err, /iptables-save .*ipvsadm .*dig, nslookup, docker network inspect --verbose, ip addr/);
     assert.doesNotMatch(r.err, /at \w+ \(|node:internal/);
   }
   assert.match(cli(['explain', '-'], 'hello\n').err, /iptables-save; ipvsadm -Ln/, 'suggests the command to run');

@@ -10,6 +10,7 @@ import { dnsFactory, type DnsBlock } from './dns';
 import { backendNames, dnsFact, explainIpvs, markFacts, natFacts, type Located } from './explainFacts';
 import { PoolIndex, sameHost } from './explainJoin';
 import { HostTracker } from './hosts';
+import { AliasIndex, ipAddrFactory, type AddressAt, type IpAddrBlock } from './ipAddr';
 import { dropUtf16Nuls, terminalCodes, warning } from './input';
 import { jsonFactory, type JsonBlock, type LbFact } from './inspectJson';
 import { iptablesListFactory, type IptablesListBlock } from './iptablesList';
@@ -20,6 +21,7 @@ import { scan, type BlockFactory, type ScannedBlock } from './scan';
 import type {
   DnsQuery,
   DumpBlock,
+  ExplainAddress,
   ExplainHost,
   ExplainLb,
   ExplainMark,
@@ -73,6 +75,7 @@ const FACTORIES: readonly BlockFactory[] = [
   ipvsListFactory(null),
   dnsFactory(false),
   jsonFactory,
+  ipAddrFactory,
 ];
 
 /** What the scan hands over, sorted by kind. Rules are read into marks and NAT facts block by
@@ -86,11 +89,13 @@ interface Collected {
   lb: Located<LbFact>[];
   /** Start lines of the ipvsadm blocks. */
   ipvsBlocks: number[];
+  /** Each ip addr block's addresses (a block is one sandbox). */
+  addressBlocks: { line: number; addresses: AddressAt[] }[];
   unreadableJson: { block: DumpBlock; error: string; lines: number }[];
 }
 
 function collector(): { c: Collected; add(b: ScannedBlock): void } {
-  const c: Collected = { blocks: [], marks: [], nat: [], services: [], dns: [], lb: [], ipvsBlocks: [], unreadableJson: [] };
+  const c: Collected = { blocks: [], marks: [], nat: [], services: [], dns: [], lb: [], ipvsBlocks: [], addressBlocks: [], unreadableJson: [] };
   const add = (b: ScannedBlock): void => {
     const block: DumpBlock = { format: b.format, startLine: b.startLine, endLine: b.endLine };
     switch (b.format) {
@@ -113,6 +118,9 @@ function collector(): { c: Collected; add(b: ScannedBlock): void } {
       case 'dns':
         for (const q of (b.parser as DnsBlock).queries) c.dns.push({ fact: q, line: b.startLine });
         break;
+      case 'ip-addr':
+        c.addressBlocks.push({ line: b.startLine, addresses: (b.parser as IpAddrBlock).addresses });
+        break;
       case 'json': {
         const json = b.parser as JsonBlock;
         if (json.error !== null) c.unreadableJson.push({ block, error: json.error, lines: json.lines });
@@ -134,7 +142,7 @@ class HostIndex {
   add(host: string | null, kind: Exclude<keyof ExplainHost, 'name'>, index: number): void {
     if (host === null) return;
     let h = this.byName.get(host);
-    if (h === undefined) this.byName.set(host, (h = { name: host, marks: [], ipvs: [], vips: [], dns: [], nat: [], ports: [], lb: [] }));
+    if (h === undefined) this.byName.set(host, (h = { name: host, marks: [], ipvs: [], vips: [], dns: [], nat: [], ports: [], lb: [], addresses: [] }));
     h[kind].push(index);
   }
 
@@ -188,6 +196,17 @@ export function analyseDump(input: string): DumpAnalysis {
     return { pool, listed: pool !== null || pools.hasListing(host), host, key: `${pool === null ? -1 : serviceIndex.get(pool)}|${host}` };
   };
 
+  const aliases = new AliasIndex();
+  const addresses: ExplainAddress[] = [];
+  for (const blk of c.addressBlocks) {
+    aliases.addBlock(blk.addresses.map((a) => a.fact), hosts.at(blk.line));
+    for (const a of blk.addresses) {
+      index.add(hosts.at(a.line), 'addresses', addresses.length);
+      addresses.push(a.fact);
+    }
+  }
+  const unaliased: { vip: string; line: number }[] = [];
+
   // Same destination (or port), mark, pool and host is the same join (a dump pasted twice, -Ln and -S).
   const vips: ExplainVip[] = [];
   const vipPools: PoolState[] = [];
@@ -202,7 +221,9 @@ export function analyseDump(input: string): DumpAnalysis {
       if (seen.has(key)) continue;
       seen.add(key);
       index.add(j.host, 'vips', vips.length);
-      vips.push({ destination: m.destination, mark: m.mark, backends });
+      const alias = aliases.state(m.destination, hosts.at(line));
+      if (alias === false) unaliased.push({ vip: m.destination, line });
+      vips.push({ destination: m.destination, mark: m.mark, backends, alias });
       vipPools.push({ pool: j.pool, listed: j.listed, host: j.host });
     } else if (m.port !== null && m.chain === 'PREROUTING') {
       const key = `p|${m.protocol}|${m.port}|${m.mark}|${j.key}`;
@@ -233,11 +254,15 @@ export function analyseDump(input: string): DumpAnalysis {
     const host = hosts.at(f.line);
     index.add(host, 'lb', i);
     const rule = f.fact.vip === null ? undefined : byDestination.get(f.fact.vip)?.find((m) => sameHost(hosts.at(m.line), host));
-    return joinLb(f, rule, marksAt.length > 0, join, warnings);
+    const lbFact = joinLb(f, rule, marksAt.length > 0, join, warnings);
+    const alias = f.fact.vip === null ? null : aliases.state(f.fact.vip, host);
+    if (alias === false) unaliased.push({ vip: f.fact.vip!, line: f.line });
+    return { ...lbFact, alias };
   });
 
   warnings.push(...readingWarnings(joined, orphans, c.unreadableJson));
   warnings.push(...missingPoolWarnings(vips, vipPools, ports, portPools));
+  warnings.push(...missingAliasWarnings(unaliased));
   const unreadLines = c.unreadableJson.reduce((n, j) => n + j.lines, 0);
 
   return {
@@ -252,6 +277,7 @@ export function analyseDump(input: string): DumpAnalysis {
       lb,
       warnings,
       hosts: index.list(),
+      addresses,
     },
     blocks: c.blocks,
     services: c.services,
@@ -274,7 +300,7 @@ function joinLb(
   marksPasted: boolean,
   join: (mark: number, line: number) => PoolState,
   warnings: ExplainWarning[],
-): ExplainLb {
+): Omit<ExplainLb, 'alias'> {
   const { vip, localLBIndex, service } = f.fact;
   const mark = rule === undefined ? null : rule.fact.mark;
   const poolMark = mark ?? localLBIndex;
@@ -327,6 +353,19 @@ function missingPoolWarnings(vips: ExplainVip[], vipPools: PoolState[], ports: E
   ];
 }
 
+/** VIPs (of marks or inspect JSON) whose network's load-balancer endpoint was pasted (ip addr)
+ *  without them as a /32 alias. */
+function missingAliasWarnings(unaliased: { vip: string; line: number }[]): ExplainWarning[] {
+  if (unaliased.length === 0) return [];
+  const vips = [...new Set(unaliased.map((u) => u.vip))];
+  const one = vips.length === 1;
+  const list = vips.slice(0, 8).join(', ') + (vips.length > 8 ? `, ... (${vips.length} in all)` : '');
+  const line = Math.min(...unaliased.slice(0, 1000).map((u) => u.line));
+  return [
+    warning('alias-missing', line, `The pasted ip addr of the load-balancer endpoint of ${one ? 'VIP' : 'VIPs'} ${list} holds no /32 alias for ${one ? 'it' : 'them'} (it holds other VIPs): dockerd has not programmed ${one ? 'that VIP' : 'those VIPs'} in that sandbox, or no longer.`),
+  ];
+}
+
 /**
  * Reads a pasted dump and returns the explain contract: marks, ipvs, vips and skippedLines as
  * before, and dns, nat, ports, lb, warnings and hosts (see README, "explain --json").
@@ -342,5 +381,5 @@ export function explainDump(text: string): ExplainResult {
 export function foundAnything(result: DumpAnalysis | ExplainResult): boolean {
   if ('blocks' in result) return result.blocks.length > 0;
   const r = result;
-  return r.marks.length + r.ipvs.length + r.vips.length + r.dns.length + r.nat.length + r.ports.length + r.lb.length > 0;
+  return r.marks.length + r.ipvs.length + r.vips.length + r.dns.length + r.nat.length + r.ports.length + r.lb.length + r.addresses.length > 0;
 }

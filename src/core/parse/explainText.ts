@@ -6,7 +6,7 @@
  * drive the terminal.
  */
 import type { DumpAnalysis, PoolState } from './explain';
-import type { ExplainDns, ExplainHost, ExplainLb, ExplainNat, ExplainResult, IpvsBackend, IpvsService } from './types';
+import type { ExplainAddress, ExplainDns, ExplainHost, ExplainLb, ExplainNat, ExplainResult, IpvsBackend, IpvsService } from './types';
 
 // C0/C1 controls and the bidi overrides that could reorder what the terminal shows.
 const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
@@ -50,11 +50,24 @@ function dnsLine(d: ExplainDns): string {
   return `DNS ${d.name ?? '?'}${d.type === null ? '' : ` ${d.type}`}${d.server === null ? '' : ` @${d.server}`}: ${d.status}${answers ? ` -> ${answers}` : ''}`;
 }
 
+/** What pasted ip addr output says of a VIP (nothing when none of that host was pasted). */
+function aliasNote(alias: boolean | null): string {
+  return alias === null ? '' : alias ? ', VIP alias present' : ', no VIP alias on its load-balancer endpoint';
+}
+
+/** One line per interface of an ip addr block: its addresses, the /32 aliases (VIPs) apart. */
+function addressLine(iface: string | null, list: ExplainAddress[]): string {
+  const own = list.filter((a) => !(a.address.indexOf(':') < 0 && a.prefix === 32 && list.length > 1));
+  const aliases = list.filter((a) => own.indexOf(a) < 0);
+  const alias = aliases.length === 0 ? '' : `; /32 aliases ${aliases.map((a) => a.address).join(', ')}`;
+  return `Interface ${iface ?? '?'}: ${own.map((a) => `${a.address}/${a.prefix}`).join(', ')}${alias}`;
+}
+
 function lbLine(l: ExplainLb): string[] {
   const index = l.localLBIndex === null ? '' : `, LocalLBIndex ${l.localLBIndex} (${hex(l.localLBIndex)})`;
   const mark = l.vip === null ? '' : l.mark === null ? ', no mark rule pasted' : `, mark ${hex(l.mark)} = ${l.mark}`;
   const pool = l.backends === null ? '' : l.backends.length === 0 ? ', no pool in the pasted ipvsadm output' : `, pool ${l.backends.join(', ')}`;
-  const out = [`Service ${l.service ?? '?'}${l.network === null ? '' : ` on ${l.network}`}: VIP ${l.vip ?? 'none'}${index}${mark}${pool}`];
+  const out = [`Service ${l.service ?? '?'}${l.network === null ? '' : ` on ${l.network}`}: VIP ${l.vip ?? 'none'}${index}${mark}${pool}${aliasNote(l.alias)}`];
   for (const t of l.tasks) out.push(`      task ${t.name ?? '?'} ${t.address ?? '?'}`);
   return out;
 }
@@ -65,7 +78,7 @@ type Kind = Exclude<keyof ExplainHost, 'name'>;
 function hostOf(r: ExplainResult): (kind: Kind, i: number) => string | null {
   const maps = new Map<Kind, Map<number, string>>();
   for (const h of r.hosts) {
-    for (const kind of ['marks', 'ipvs', 'vips', 'dns', 'nat', 'ports', 'lb'] as const) {
+    for (const kind of ['marks', 'ipvs', 'vips', 'dns', 'nat', 'ports', 'lb', 'addresses'] as const) {
       let m = maps.get(kind);
       if (m === undefined) maps.set(kind, (m = new Map()));
       for (const i of h[kind]) m.set(i, h.name);
@@ -89,7 +102,7 @@ export function explainToText(a: DumpAnalysis, verbose: boolean): string {
   r.vips.forEach((v, i) => {
     const p = a.vipPools[i]!;
     if (p.pool !== null) joined.add(p.pool);
-    put('vips', i, poolLines(`VIP ${v.destination}: mark ${hex(v.mark)} = ${v.mark}`, v.mark, p));
+    put('vips', i, poolLines(`VIP ${v.destination}: mark ${hex(v.mark)} = ${v.mark}${aliasNote(v.alias)}`, v.mark, p));
   });
   r.ports.forEach((p, i) => {
     const pool = a.portPools[i]!;
@@ -108,6 +121,14 @@ export function explainToText(a: DumpAnalysis, verbose: boolean): string {
   r.nat.forEach((n, i) => put('nat', i, [natLine(n)]));
   r.dns.forEach((d, i) => put('dns', i, [dnsLine(d)]));
   r.lb.forEach((l, i) => put('lb', i, lbLine(l)));
+  // Runs of one interface (of one host) make one line.
+  for (let i = 0; i < r.addresses.length; ) {
+    const first = r.addresses[i]!;
+    let j = i + 1;
+    while (j < r.addresses.length && r.addresses[j]!.interface === first.interface && host('addresses', j) === host('addresses', i)) j++;
+    put('addresses', i, [addressLine(first.interface, r.addresses.slice(i, j))]);
+    i = j;
+  }
 
   const out: string[] = [];
   const named = r.hosts.length > 0;

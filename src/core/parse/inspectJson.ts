@@ -12,7 +12,7 @@ import type { ExplainLb } from './types';
 import { isIPv4, isIPv6 } from './values';
 
 /** Load-balancer facts of one service on one network, before the join with marks and pools. */
-export type LbFact = Omit<ExplainLb, 'mark' | 'backends'>;
+export type LbFact = Omit<ExplainLb, 'mark' | 'backends' | 'alias'>;
 
 // Larger pasted JSON is not a swarm's inspect output; stop storing it (still taken, and reported).
 const MAX_JSON_CHARS = 32 * 1024 * 1024;

@@ -192,7 +192,7 @@ export interface DnsParseResult {
 
 /** Formats the dump splitter recognises. `iptables-save` includes `iptables -S`; `ipvs-list`
  *  includes /proc/net/ip_vs; `json` is docker network / service inspect output. */
-export type DumpFormat = 'iptables-save' | 'iptables-list' | 'ipvs-list' | 'ipvs-save' | 'dns' | 'json';
+export type DumpFormat = 'iptables-save' | 'iptables-list' | 'ipvs-list' | 'ipvs-save' | 'dns' | 'json' | 'ip-addr';
 
 export interface DumpBlock {
   format: DumpFormat;
@@ -235,6 +235,18 @@ export interface ExplainVip {
   destination: string;
   mark: number;
   backends: string[];
+  /** The VIP as a /32 alias in pasted `ip addr` output of the same host: true (programmed in that
+   *  load-balancer sandbox), false (that network's load-balancer endpoint was pasted without it),
+   *  null (no such ip addr output was pasted). */
+  alias: boolean | null;
+}
+
+/** One address of `ip addr` / `ip -o addr` output. */
+export interface ExplainAddress {
+  /** Without `@ifN`; from the label at the line's end when no interface header was pasted. */
+  interface: string | null;
+  address: string;
+  prefix: number;
 }
 
 export interface ExplainDns {
@@ -280,6 +292,8 @@ export interface ExplainLb {
   mark: number | null;
   /** Backends of the FWM pool of that mark (or of LocalLBIndex); null when no such pool was pasted. */
   backends: string[] | null;
+  /** The VIP as a /32 alias in pasted ip addr output, as ExplainVip.alias. */
+  alias: boolean | null;
 }
 
 export type WarningCode =
@@ -290,7 +304,8 @@ export type WarningCode =
   | 'ipvs-not-pasted'
   | 'mark-missing'
   | 'mark-differs'
-  | 'json-unreadable';
+  | 'json-unreadable'
+  | 'alias-missing';
 
 /** What could not be read, or was read only after a repair, and why. */
 export interface ExplainWarning {
@@ -311,6 +326,7 @@ export interface ExplainHost {
   nat: number[];
   ports: number[];
   lb: number[];
+  addresses: number[];
 }
 
 export interface ExplainResult {
@@ -324,4 +340,5 @@ export interface ExplainResult {
   lb: ExplainLb[];
   warnings: ExplainWarning[];
   hosts: ExplainHost[];
+  addresses: ExplainAddress[];
 }

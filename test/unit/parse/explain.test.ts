@@ -12,19 +12,21 @@ test('a pasted bug report (prompts, U+3000, fences, prose, quotes, indented bloc
 
 test('the contract has exactly its documented fields', () => {
   const r = explainDump(fixture('parse/bug-report-mixed.md'));
-  assert.deepEqual(Object.keys(r), ['marks', 'ipvs', 'vips', 'skippedLines', 'dns', 'nat', 'ports', 'lb', 'warnings', 'hosts']);
+  assert.deepEqual(Object.keys(r), ['marks', 'ipvs', 'vips', 'skippedLines', 'dns', 'nat', 'ports', 'lb', 'warnings', 'hosts', 'addresses']);
   assert.deepEqual(Object.keys(r.marks[0]!), ['mark', 'hex', 'table', 'chain', 'destination', 'protocol', 'port']);
   assert.deepEqual(Object.keys(r.ipvs[0]!), ['protocol', 'fwmark', 'address', 'port', 'scheduler', 'backends']);
   assert.deepEqual(Object.keys(r.ipvs[0]!.backends[0]!), ['address', 'host', 'port', 'forward', 'weight', 'activeConnections', 'inactiveConnections']);
-  assert.deepEqual(Object.keys(r.vips[0]!), ['destination', 'mark', 'backends']);
+  assert.deepEqual(Object.keys(r.vips[0]!), ['destination', 'mark', 'backends', 'alias']);
   assert.deepEqual(Object.keys(r.dns[0]!), ['name', 'type', 'server', 'status', 'answers']);
   assert.deepEqual(Object.keys(r.nat[0]!), ['table', 'chain', 'action', 'protocol', 'port', 'destination', 'to']);
-  assert.deepEqual(Object.keys(r.hosts[0]!), ['name', 'marks', 'ipvs', 'vips', 'dns', 'nat', 'ports', 'lb']);
+  assert.deepEqual(Object.keys(r.hosts[0]!), ['name', 'marks', 'ipvs', 'vips', 'dns', 'nat', 'ports', 'lb', 'addresses']);
   const mesh = explainDump(fixture('parse/explain-mesh.txt'));
   assert.deepEqual(Object.keys(mesh.ports[0]!), ['protocol', 'port', 'mark', 'backends']);
   const lb = explainDump(fixture('parse/explain-network-inspect.txt'));
-  assert.deepEqual(Object.keys(lb.lb[0]!), ['network', 'service', 'vip', 'localLBIndex', 'tasks', 'mark', 'backends']);
+  assert.deepEqual(Object.keys(lb.lb[0]!), ['network', 'service', 'vip', 'localLBIndex', 'tasks', 'mark', 'backends', 'alias']);
   assert.deepEqual(Object.keys(lb.warnings[0]!), ['code', 'line', 'message']);
+  const ip = explainDump(fixture('parse/explain-ip-addr.txt'));
+  assert.deepEqual(Object.keys(ip.addresses[0]!), ['interface', 'address', 'prefix']);
 });
 
 test('what the bug report shows: a second mark for one VIP that no IPVS service answers', () => {
@@ -48,7 +50,7 @@ test('pre-18.06 task sandbox (-nvL marks + ipvsadm names), host names where no a
     [263, '0x107', 'mangle', 'OUTPUT', '10.0.9.12'],
     [267, '0x10b', 'mangle', 'OUTPUT', '10.0.9.20'],
   ]);
-  assert.deepEqual(r.vips[0], { destination: '10.0.9.5', mark: 261, backends: ['web.1.qz8x4m2n6b0v9c7x5z3l1k', 'web.2.p0o9i8u7y6t5r4e3w2q1a2', '7f3a9c1b2e44.appnet'] });
+  assert.deepEqual(r.vips[0], { destination: '10.0.9.5', mark: 261, backends: ['web.1.qz8x4m2n6b0v9c7x5z3l1k', 'web.2.p0o9i8u7y6t5r4e3w2q1a2', '7f3a9c1b2e44.appnet'], alias: null });
   assert.equal(r.ipvs[0]!.backends[0]!.port, null, 'a name cut at 28 characters lost its port');
 });
 
@@ -60,7 +62,7 @@ test('ingress_sbox: port marks have no destination and no VIP entry; the VIP mar
     ['INPUT', null, null, '10.0.0.14'],
   ]);
   // Two listings of FWM 270 follow the rule; the nearest one (-S -n) is joined.
-  assert.deepEqual(r.vips, [{ destination: '10.0.0.14', mark: 270, backends: ['10.0.0.15', '10.0.0.16'] }]);
+  assert.deepEqual(r.vips, [{ destination: '10.0.0.14', mark: 270, backends: ['10.0.0.15', '10.0.0.16'], alias: null }]);
   assert.deepEqual(r.ipvs.map((s) => s.backends.map((b) => b.activeConnections)), [
     [null, null],
     [null, null],
@@ -71,9 +73,9 @@ test('lb_ sandbox pieces from several commands and formats join across blocks', 
   const text = [fixture('parse/lb-sandbox-iptables-save-counters.txt'), fixture('parse/ipvsadm-Ln-mixed.txt'), fixture('parse/proc-net-ip_vs.txt')].join('\n');
   const r = explainDump(text);
   assert.deepEqual(r.vips, [
-    { destination: '10.0.7.2', mark: 258, backends: ['10.0.7.8', '10.0.7.9'] },
-    { destination: '10.0.7.6', mark: 260, backends: ['10.0.7.11', '127.0.0.1'] },
-    { destination: '10.0.7.10', mark: 262, backends: ['fd00:7::11'] },
+    { destination: '10.0.7.2', mark: 258, backends: ['10.0.7.8', '10.0.7.9'], alias: null },
+    { destination: '10.0.7.6', mark: 260, backends: ['10.0.7.11', '127.0.0.1'], alias: null },
+    { destination: '10.0.7.10', mark: 262, backends: ['fd00:7::11'], alias: null },
   ]);
   assert.ok(r.ipvs.some((s) => s.protocol === 'FWM' && s.fwmark === 270), '/proc/net/ip_vs read too');
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { fixture } from '../../fixtures';
 import { analyseDump, decodeDump, explainDump, explainToText } from '../../../src/core/parse';
 
-const WALK = ['explain-dns.txt', 'explain-nat.txt', 'explain-mesh.txt', 'explain-network-inspect.txt', 'explain-two-hosts.md', 'explain-damaged.txt'];
+const WALK = ['explain-dns.txt', 'explain-nat.txt', 'explain-mesh.txt', 'explain-network-inspect.txt', 'explain-two-hosts.md', 'explain-damaged.txt', 'explain-ip-addr.txt', 'explain-ip-o-addr.txt'];
 
 test('each kind of fixture gives its recorded contract', () => {
   for (const f of WALK) {
@@ -77,8 +77,8 @@ test('two hosts: facts grouped per host, no mark joined to another host\'s pool,
     ['node-a', [0], [0]],
     ['node-b', [1, 2], []],
   ]);
-  assert.deepEqual(r.vips[0], { destination: '10.0.12.2', mark: 257, backends: ['10.0.12.5', '10.0.12.6'] });
-  assert.deepEqual(r.vips[1], { destination: '10.0.12.2', mark: 257, backends: [] }, "node-a's FWM 257 is not node-b's");
+  assert.deepEqual(r.vips[0], { destination: '10.0.12.2', mark: 257, backends: ['10.0.12.5', '10.0.12.6'], alias: null });
+  assert.deepEqual(r.vips[1], { destination: '10.0.12.2', mark: 257, backends: [], alias: null }, "node-a's FWM 257 is not node-b's");
   const w = r.warnings.find((x) => x.code === 'ipvs-not-pasted');
   assert.ok(w !== undefined && /of node-b/.test(w.message) && /0x101, 0x102/.test(w.message), JSON.stringify(r.warnings));
   const text = explainToText(a, false);
@@ -97,8 +97,8 @@ test('an ipvsadm table without the mark\'s pool is a finding, said as such', () 
 test('wrapped rule lines are joined where the rest cannot be a line of its own; colour codes removed', () => {
   const r = explainDump(fixture('parse/explain-damaged.txt'));
   assert.deepEqual(r.vips, [
-    { destination: '10.0.3.2', mark: 261, backends: ['10.0.3.5'] },
-    { destination: '10.0.3.9', mark: 263, backends: ['10.0.3.10'] },
+    { destination: '10.0.3.2', mark: 261, backends: ['10.0.3.5'], alias: null },
+    { destination: '10.0.3.9', mark: 263, backends: ['10.0.3.10'], alias: null },
   ]);
   assert.deepEqual(r.warnings.map((w) => [w.code, w.line]), [['colour-codes', 9], ['wrapped-joined', 3]]);
   assert.equal(r.skippedLines, 0);
@@ -159,6 +159,61 @@ test('JSON that is not inspect output, or is cut, is no fact; a cut one is warne
   assert.equal(cut.marks.length, 1, 'the rule after the cut JSON is still read');
   assert.deepEqual(cut.warnings.map((w) => [w.code, w.line]), [['json-unreadable', 1], ['ipvs-not-pasted', null]]);
   const proto = explainDump('{"__proto__": {"VIP": "10.0.0.5", "LocalLBIndex": 1e999, "Tasks": [1, null, {"Name": 7}]}}');
-  assert.deepEqual(proto.lb, [{ network: null, service: '__proto__', vip: '10.0.0.5', localLBIndex: null, tasks: [{ name: null, address: null }], mark: null, backends: null }]);
+  assert.deepEqual(proto.lb, [{ network: null, service: '__proto__', vip: '10.0.0.5', localLBIndex: null, tasks: [{ name: null, address: null }], mark: null, backends: null, alias: null }]);
   assert.equal(({} as Record<string, unknown>)['VIP'], undefined);
+});
+
+test('ip addr in an lb_ sandbox: addresses per interface, /32 aliases joined to the marked VIPs, a missing one warned about', () => {
+  const a = analyseDump(fixture('parse/explain-ip-addr.txt'));
+  const r = a.explain;
+  assert.deepEqual(r.addresses.map((x) => `${x.interface} ${x.address}/${x.prefix}`), ['lo 127.0.0.1/8', 'eth0 10.0.3.4/24', 'eth0 10.0.3.2/32', 'eth0 10.0.3.7/32']);
+  assert.deepEqual(r.vips.map((v) => [v.destination, v.alias]), [['10.0.3.2', true], ['10.0.3.7', true], ['10.0.3.12', false]]);
+  assert.deepEqual(r.warnings.map((w) => [w.code, w.line]), [['alias-missing', 13]]);
+  assert.match(r.warnings[0]!.message, /VIP 10\.0\.3\.12 holds no \/32 alias/);
+  assert.deepEqual(r.hosts.map((h) => [h.name, h.addresses]), [['swarm-a1', [0, 1, 2, 3]]]);
+  const text = explainToText(a, false);
+  assert.match(text, /VIP 10\.0\.3\.2: mark 0x101 = 257, VIP alias present -> FWM 257 rr/);
+  assert.match(text, /VIP 10\.0\.3\.12: mark 0x107 = 263, no VIP alias on its load-balancer endpoint -> FWM 263 rr/);
+  assert.match(text, /Interface eth0: 10\.0\.3\.4\/24; \/32 aliases 10\.0\.3\.2, 10\.0\.3\.7/);
+});
+
+test('ip -o -4 addr: one line per address, joined to the VIPs of network inspect; inet6 and the host\'s own interfaces read too', () => {
+  const r = explainDump(fixture('parse/explain-ip-o-addr.txt'));
+  assert.deepEqual(r.lb.map((l) => [l.service, l.vip, l.alias]), [['queue', '10.0.8.3', true], ['store', '10.0.8.9', false]]);
+  assert.deepEqual(r.warnings.map((w) => w.code), ['alias-missing']);
+  assert.ok(r.addresses.some((x) => x.interface === 'eth0' && x.address === 'fe80::42:aff:fe00:804' && x.prefix === 64));
+  assert.ok(r.addresses.some((x) => x.interface === 'enp0s8' && x.address === '192.168.57.12' && x.prefix === 24));
+  assert.equal(r.skippedLines, 0);
+});
+
+test('a task container\'s ip addr (no aliases, marks in the container as before 18.06) says nothing about aliases', () => {
+  // The seed 18.03 layout: marks in the task's own mangle table, its eth0 on the VIP's network, no /32.
+  const text = [
+    '-A OUTPUT -d 10.0.0.9/32 -j MARK --set-xmark 0x103/0xffffffff',
+    '$ ip -o -4 addr',
+    '66: eth0    inet 10.0.0.3/24 brd 10.0.0.255 scope global eth0\\       valid_lft forever preferred_lft forever',
+  ].join('\n');
+  const r = explainDump(text);
+  assert.deepEqual(r.vips.map((v) => v.alias), [null]);
+  assert.ok(!r.warnings.some((w) => w.code === 'alias-missing'));
+  assert.equal(r.addresses.length, 1);
+});
+
+test('another host\'s ip addr is no evidence either way; grepped inet lines take their label as the interface', () => {
+  const text = [
+    'root@node-1:~# iptables-save -t mangle | grep MARK',
+    '-A INPUT -d 10.0.5.2/32 -j MARK --set-xmark 0x101/0xffffffff',
+    'root@node-2:~# ip addr show eth0 | grep inet',
+    '    inet 10.0.5.4/24 brd 10.0.5.255 scope global eth0',
+    '    inet 10.0.5.8/32 scope global eth0',
+  ].join('\n');
+  const r = explainDump(text);
+  assert.deepEqual(r.vips.map((v) => [v.destination, v.alias]), [['10.0.5.2', null]], 'node-2 cannot speak for node-1');
+  assert.deepEqual(r.addresses.map((x) => x.interface), ['eth0', 'eth0']);
+  assert.deepEqual(r.hosts.map((h) => [h.name, h.addresses]), [['node-1', []], ['node-2', [0, 1]]]);
+});
+
+test('ip addr lines with impossible addresses or prefixes are no addresses', () => {
+  const r = explainDump('7: eth0    inet 999.1.1.1/24 scope global eth0\n7: eth0    inet 10.1.1.1/33 scope global eth0\n7: eth0    inet6 fe80::zz/64 scope link\n7: eth0    inet 10.1.1.1/24 scope global eth0\n');
+  assert.deepEqual(r.addresses, [{ interface: 'eth0', address: '10.1.1.1', prefix: 24 }]);
 });

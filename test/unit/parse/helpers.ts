@@ -44,4 +44,4 @@ export function settledMedian(f: () => unknown, runs = 7, warm = 2): { median: n
 }
 
 /** What explain returns for nothing at all. */
-export const EMPTY = { marks: [], ipvs: [], vips: [], skippedLines: 0, dns: [], nat: [], ports: [], lb: [], warnings: [], hosts: [] };
+export const EMPTY = { marks: [], ipvs: [], vips: [], skippedLines: 0, dns: [], nat: [], ports: [], lb: [], warnings: [], hosts: [], addresses: [] };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classify, cleanLine, commandHints, splitLines } from '../../../src/core/parse/lines';
+import { classify, cleanLine, commandHints, LineCursor, splitLines } from '../../../src/core/parse/lines';
 
 const kind = (line: string, inSave = false): string => classify(cleanLine(line), inSave).kind;
 const argv = (line: string): string[] => {
@@ -8,6 +8,22 @@ const argv = (line: string): string[] => {
   assert.equal(k.kind, 'command', line);
   return k.kind === 'command' ? k.argv : [];
 };
+
+test('LineCursor walks the same lines as splitLines (LF, CRLF, lone CR, trailing break), with look-ahead', () => {
+  const walk = (t: string): string[] => {
+    const c = new LineCursor(t);
+    const out: string[] = [];
+    for (let peeked = c.peek(), l = c.next(); l !== null; peeked = c.peek(), l = c.next()) {
+      assert.equal(peeked, l);
+      out.push(l);
+    }
+    return out;
+  };
+  for (const t of ['', 'a', 'a\n', '\n', 'a\nb\r\nc\rd', '\r\n\r\n', 'x\r', '\r\r\n\n', 'a\n\rb']) assert.deepEqual(walk(t), splitLines(t), JSON.stringify(t));
+  let s = '';
+  for (let i = 0; i < 2000; i++) s += 'ab\r\n'.charAt((i * 7919) % 5);
+  assert.deepEqual(walk(s), splitLines(s));
+});
 
 test('splitLines accepts LF, CRLF and lone CR', () => {
   assert.deepEqual(splitLines('a\nb\r\nc\rd'), ['a', 'b', 'c', 'd']);

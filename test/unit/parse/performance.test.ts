@@ -75,6 +75,16 @@ const CASES: [string, (t: string) => unknown, Gen][] = [
   ['explainDump (wrapped and coloured)', explainDump, repeat(fixture('parse/explain-damaged.txt'))],
   ['explainDump (open JSON brackets)', explainDump, (k) => '[\n'.repeat(4 * k)],
   ['explainDump (one line of JSON)', explainDump, (k) => `[${'{"VIP":"10.0.0.2","Tasks":[]},'.repeat(k)}{}]`],
+  ['explainDump (ip addr and ip -o addr)', explainDump, repeat(fixture('parse/explain-ip-addr.txt') + fixture('parse/explain-ip-o-addr.txt'))],
+  // One lb_ sandbox with ever more VIP aliases, each with its mark: the alias join stays linear.
+  ['explainDump (one ip addr block of many aliases)', explainDump, (k) => {
+    const vip = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    const out = ['2: eth0@if3: <BROADCAST,UP> mtu 1450', '    inet 10.0.0.1/8 scope global eth0'];
+    for (let i = 2; i < k + 2; i++) out.push(`    inet ${vip(i)}/32 scope global eth0`);
+    for (let i = 2; i < k + 2; i++) out.push(`-A INPUT -d ${vip(i + (i % 2))}/32 -j MARK --set-xmark 0x${(256 + (i % 4000)).toString(16)}/0xffffffff`);
+    return out.join('\n');
+  }],
+  ['explainDump (ip -o headers without end)', explainDump, (k) => '1: a: <'.repeat(k)],
   ['explainDump (colour codes)', explainDump, (k) => '\u001b[01;31m\u001b[K0x103\u001b[m\u001b[K\n'.repeat(k)],
   ['parseIptablesSave (one line of options)', parseIptablesSave, (k) => `-A X${' -m y --z w'.repeat(k)}`],
   ['parseIptablesList (one wide row)', parseIptablesList, (k) => `Chain X (policy ACCEPT)\n0 0 A all -- * * 1.1.1.1 2.2.2.2 tcp dpt:1 /*${' x'.repeat(k)} */${' y'.repeat(k)}`],

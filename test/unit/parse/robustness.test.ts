@@ -24,6 +24,7 @@ import {
   parseMark,
   parseProcIpVs,
 } from '../../../src/core/parse';
+import { isIPv4, isIPv6 } from '../../../src/core/parse/values';
 import { scanHooks } from '../../../src/core/parse/scan';
 import { EMPTY, int, pick, prng } from './helpers';
 
@@ -78,7 +79,17 @@ function checkAll(text: string): void {
   for (const p of e.ports) assert.ok(e.marks.some((m) => m.mark === p.mark && m.port === p.port && m.destination === null));
   for (const l of e.lb) assert.ok((l.mark === null || Number.isInteger(l.mark)) && (l.backends === null || Array.isArray(l.backends)));
   for (const w of e.warnings) assert.ok(typeof w.message === 'string' && w.message.length > 0 && (w.line === null || (w.line >= 1 && w.line <= lines)));
-  const sizes = { marks: e.marks.length, ipvs: e.ipvs.length, vips: e.vips.length, dns: e.dns.length, nat: e.nat.length, ports: e.ports.length, lb: e.lb.length };
+  for (const x of e.addresses) {
+    const v4 = isIPv4(x.address);
+    assert.ok((v4 || isIPv6(x.address)) && Number.isInteger(x.prefix) && x.prefix >= 0 && x.prefix <= (v4 ? 32 : 128), JSON.stringify(x));
+  }
+  // An alias is only ever claimed for a VIP that some pasted ip addr holds as a /32 (or /128).
+  const held = new Set(e.addresses.filter((x) => x.prefix === (isIPv4(x.address) ? 32 : 128)).map((x) => x.address));
+  for (const v of [...e.vips.map((x) => [x.destination, x.alias] as const), ...e.lb.map((x) => [x.vip, x.alias] as const)]) {
+    assert.ok(v[1] === null || v[1] === false || held.has(v[0]!), `alias ${v[0]}`);
+    if (e.addresses.length === 0) assert.equal(v[1], null, 'no ip addr pasted: alias unknown');
+  }
+  const sizes = { marks: e.marks.length, ipvs: e.ipvs.length, vips: e.vips.length, dns: e.dns.length, nat: e.nat.length, ports: e.ports.length, lb: e.lb.length, addresses: e.addresses.length };
   for (const h of e.hosts) for (const k of Object.keys(sizes) as (keyof typeof sizes)[]) assert.ok(h[k].every((i) => i >= 0 && i < sizes[k]));
   assert.equal(a.vipPools.length, e.vips.length);
   explainToText(a, true);
@@ -117,6 +128,10 @@ test('soups of the formats\' own tokens never break a parser', () => {
     '[', ']', '{', '}', '[{', '{"', '"VIP":', '"10.0.0.2",', '"LocalLBIndex":', '257,', '"Tasks":', '"Services":', '"Addr":',
     '"EndpointIP":', '"Name":', 'null', '\u001b[01;31m\u001b[K', '\u001b[m', '[m[K', '^[[0m', 'root@node1:~#', 'On', 'node2:',
     '0xffffffff', 'rk', '--to-ports', 'REDIRECT', 'MASQUERADE', 'SNAT', '--to-source', ':53', '\u0000',
+    // ip addr and ip -o addr
+    '14:', 'eth0@if15:', 'eth0', 'lo:', '<BROADCAST,MULTICAST,UP,LOWER_UP>', '<>', 'mtu', '1450', 'link/ether', 'brd', 'inet',
+    'inet6', '10.0.0.2/32', '10.0.0.6/24', '10.0.0.6/33', 'fe80::1/64', '::1/128', 'scope', 'global', 'host', 'secondary',
+    'valid_lft', 'forever', 'preferred_lft', '\\', 'altname', 'ip', 'addr',
   ];
   for (let i = 0; i < 400; i++) {
     const lines: string[] = [];
@@ -209,5 +224,33 @@ test('value helpers are total', () => {
     assert.equal(parseCount(bad as unknown as string), null);
     assert.deepEqual(parseIptablesSave(bad as unknown as string), { tables: [], skippedLines: 0 });
     assert.deepEqual(analyseDump(bad as unknown as string).explain, EMPTY);
+  }
+});
+
+test('random ip addr output (headers, aliases, -o lines, lifetimes, cut and shuffled) never breaks explain', () => {
+  const rand = prng(0x1ba55);
+  const octet = (): number => (rand() < 0.05 ? 256 + int(rand, 800) : int(rand, 256));
+  const ip = (): string => `10.${octet()}.${octet()}.${octet()}`;
+  for (let i = 0; i < 200; i++) {
+    const lines: string[] = [];
+    for (let n = int(rand, 30); n > 0; n--) {
+      const idx = int(rand, 99);
+      const dev = pick(rand, ['eth0', 'eth1', 'lo', 'eth0@if7', 'docker_gwbridge', 'x'.repeat(int(rand, 90))]);
+      const prefix = pick(rand, [8, 16, 24, 32, 33, 128, 999]);
+      lines.push(
+        pick(rand, [
+          `${idx}: ${dev}: <BROADCAST,UP> mtu 1450 qdisc noqueue state UP`,
+          `    link/ether 02:42:0a:00:00:05 brd ff:ff:ff:ff:ff:ff`,
+          `    inet ${ip()}/${prefix} scope global ${dev}`,
+          `       valid_lft forever preferred_lft forever`,
+          `${idx}: ${dev}    inet ${ip()}/${prefix} scope global ${dev}\\       valid_lft forever preferred_lft forever`,
+          `${idx}: ${dev}    inet6 fe80::${idx}/${prefix} scope link \\       valid_lft forever preferred_lft forever`,
+          `-A INPUT -d ${ip()}/32 -j MARK --set-xmark 0x${(256 + int(rand, 20)).toString(16)}/0xffffffff`,
+          `root@node${int(rand, 3)}:~# ip -o addr`,
+        ]),
+      );
+      if (rand() < 0.1) lines.push(lines[lines.length - 1]!.slice(0, int(rand, 40)));
+    }
+    checkAll(lines.join(rand() < 0.2 ? '\r\n' : '\n'));
   }
 });
