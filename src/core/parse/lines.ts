@@ -1,5 +1,5 @@
 /**
- * Line handling shared by every parser: splitting once, cleaning what pasting does to text
+ * Line handling shared by every parser: walking lines, cleaning what pasting does to text
  * (U+3000 and no-break spaces, markdown quote marks, rst indentation), and telling apart the
  * lines that are not data: shell prompts and commands, markdown fences, rst directives, elisions.
  *
@@ -7,15 +7,9 @@
  * so the whole pass is linear in the input size.
  */
 
-/** Splits text into lines once; accepts \n, \r\n and lone \r. */
-export function splitLines(text: string): string[] {
-  if (typeof text !== 'string' || text.length === 0) return [];
-  return text.indexOf('\r') >= 0 ? text.split(/\r\n|\r|\n/) : text.split('\n');
-}
-
 /**
  * Walks the lines of a text without splitting it into an array (a 50 MB paste is a million
- * lines: the array alone was ~50 MB). Same lines as splitLines: \n, \r\n and lone \r end a line,
+ * lines: the array alone was ~50 MB). \n, \r\n and lone \r end a line,
  * and a text that ends with a line break ends with an empty line. One line of look-ahead.
  */
 export class LineCursor {
