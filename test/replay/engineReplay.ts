@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import type { RawCluster } from '../../src/core/cluster/snapshot';
 
 export interface ReplayOptions {
-  /** Override one path's answer: a status and a raw body, or a delay before answering. */
-  override?: (urlPath: string) => { status?: number; body?: string; delayMs?: number } | undefined;
+  /** Override one path's answer: a status and a raw body, or a delay before answering; `open`
+   *  sends the body and keeps the response open, as the events stream does. */
+  override?: (urlPath: string) => { status?: number; body?: string; delayMs?: number; open?: boolean } | undefined;
   /** Listen here instead of a new temporary folder (to play a restarted engine). */
   socketPath?: string;
 }
@@ -46,6 +47,10 @@ export async function startEngineReplay(raw: RawCluster, options: ReplayOptions 
     };
     const special = options.override?.(urlPath);
     const respond = () => {
+      if (special?.open) {
+        res.writeHead(special.status ?? 200, { 'Content-Type': 'application/json', 'Api-Version': '1.41' });
+        return void res.write(special.body ?? '');
+      }
       if (special?.status !== undefined || special?.body !== undefined) return answer(special.status ?? 200, special.body ?? '');
       const body = bodies.get(urlPath);
       if (body !== undefined) return answer(200, body);

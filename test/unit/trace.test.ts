@@ -257,6 +257,11 @@ test('garbage in every output never throws and never invents a finding about the
     for (const d of b.nodes[0].output.dns) d.result.output = junk();
     const t = await trace(b, { service: 'vote' });
     assert.equal(t.service?.name, 'vote');
+    // Junk holds no pool and no mark: nothing may be said about backends or marks, and every
+    // finding shows the lines it stands on.
+    const invented = t.findings.filter((f) => ['stale-backend', 'weight-zero', 'shared-backend', 'port-several-marks', 'mark-differs-lbindex', 'ipvs-no-mark'].includes(f.id));
+    assert.deepEqual(invented.map((f) => f.id), []);
+    for (const f of t.findings) assert.ok(f.evidence.length > 0 || f.severity === 'info', `${f.id} has evidence`);
   }
 });
 
