@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { HELPER_LABEL } from '../../src/core/netns/probe';
 import { PROBE_SCRIPT, splitProbeOutput } from '../../src/core/netns/script';
-import { lbSandboxName, parseSandbox } from '../../src/core/trace/join';
+import { lbSandboxName, parseSandbox } from '../../src/core/trace/sandbox';
 import { traceMesh, traceService } from '../../src/core/trace/run';
 import type { Trace } from '../../src/core/trace/types';
 import { skipOrFail } from '../e2e/swarm';

@@ -9,7 +9,7 @@ import { bundleTraceContext } from '../../src/core/bundle/collect';
 import { Cluster } from '../../src/core/cluster/cluster';
 import { buildSnapshot } from '../../src/core/cluster/snapshot';
 import type { SandboxSection } from '../../src/core/netns/script';
-import { lbSandboxName } from '../../src/core/trace/join';
+import { lbSandboxName } from '../../src/core/trace/sandbox';
 import { traceContainer, traceMesh, traceService } from '../../src/core/trace/run';
 import { traceToMarkdown, traceToText } from '../../src/core/trace/text';
 import { TRACE_VERSION, type Trace } from '../../src/core/trace/types';

@@ -3,8 +3,7 @@
 // #30464, #33790, #26060, #29529, #28836, #35548, #41896, #33287, libnetwork#2263).
 import type { Cluster } from '../cluster/cluster';
 import type { Service } from '../cluster/types';
-import type { ParsedSandbox } from './join';
-import { lbSandboxName } from './join';
+import { lbSandboxName, type ParsedSandbox } from './sandbox';
 import type { Finding, IpvsStep, Trace } from './types';
 
 export interface FindingInput {

@@ -1,15 +1,15 @@
 // The join: what the sandboxes say (marks, IPVS, DNS) against what the cluster says (VIPs,
 // LocalLBIndex, running tasks), into one Trace. Pure: the same input always gives the same trace,
 // so it is tested on recorded outputs and runs offline on snapshots.
-import * as path from 'node:path';
 import type { Cluster } from '../cluster/cluster';
 import type { Service, Task } from '../cluster/types';
-import { flattenRules, parseDnsAnswers, parseIpvsadm, parseIpvsadmSave, parseIptablesSave, parseProcIpVs } from '../parse';
-import type { IptablesRule, IpvsService } from '../parse';
+import { parseDnsAnswers } from '../parse';
+import type { IpvsService } from '../parse';
 import { explainBackend } from '../parse/explain';
-import { HOST_NETNS, type ProbeOutput, type SandboxDump } from '../netns/script';
+import type { ProbeOutput } from '../netns/script';
 import { findingsFor } from './findings';
-import { BackendStep, DnsStep, IpvsStep, MarkRule, MeshStep, RawOutput, SandboxRead, TaskRef, Trace, TRACE_VERSION, VipStep } from './types';
+import { parseSandbox, type ParsedSandbox } from './sandbox';
+import { BackendStep, DnsStep, IpvsStep, MarkRule, MeshStep, RawOutput, TaskRef, Trace, TRACE_VERSION, VipStep } from './types';
 
 export interface TraceInput {
   cluster: Cluster;
@@ -26,50 +26,6 @@ export interface TraceInput {
   takenAt: string;
   /** Commands that led to the sandboxes (docker inspect ...), shown first. */
   leadCommands: string[];
-}
-
-/** One sandbox's outputs, parsed. */
-export interface ParsedSandbox {
-  read: SandboxRead;
-  name: string;
-  rules: IptablesRule[];
-  ipvs: IpvsService[];
-  /** The first line of ipvsadm's complaint when the kernel has no IPVS. */
-  ipvsError: string | null;
-  /** Why the sandbox exists but could not be read (nsenter not permitted, a tool missing). */
-  readError: string | null;
-  dump: SandboxDump;
-}
-
-const NO_IPVS = /can't initialize ipvs|protocol not available|ip_vs: no such file/i;
-// Only a missing file is absence; "cannot open ...: Permission denied" is a sandbox we could not read.
-const NO_NETNS = /no such file or directory/i;
-
-export function parseSandbox(dump: SandboxDump): ParsedSandbox {
-  const name = path.basename(dump.netns);
-  const s = dump.sections;
-  const save = s['iptables-save'];
-  // Absent: nsenter found no such namespace file. Any other failure is a sandbox we could not read.
-  const present = !!save && !(save.exitCode !== 0 && NO_NETNS.test(save.output.split('\n')[0] ?? ''));
-  const readError = save && save.exitCode !== 0 && present ? (save.output.split('\n')[0] ?? '').trim() || `exit ${save.exitCode}` : null;
-  const listing = s['ipvsadm-ln'];
-  const ipvsMessages = [listing?.output, s['proc-ip-vs']?.output].filter((t): t is string => !!t);
-  const ipvsErrorLine = ipvsMessages.flatMap((t) => t.split('\n')).find((l) => NO_IPVS.test(l));
-  let ipvs: IpvsService[] = [];
-  if (listing?.exitCode === 0) ipvs = parseIpvsadm(listing.output).services;
-  if (ipvs.length === 0 && s['ipvsadm-s']?.exitCode === 0) ipvs = parseIpvsadmSave(s['ipvsadm-s'].output).services;
-  if (ipvs.length === 0 && s['proc-ip-vs']?.exitCode === 0) ipvs = parseProcIpVs(s['proc-ip-vs'].output).services;
-  const ipvsAvailable = !present ? null : ipvsErrorLine ? false : listing?.exitCode === 0 || s['proc-ip-vs']?.exitCode === 0 ? true : null;
-  const kind: SandboxRead['kind'] = name.startsWith('lb_') ? 'lb' : name === 'ingress_sbox' ? 'ingress' : dump.netns === HOST_NETNS ? 'host' : 'container';
-  return {
-    read: { netns: dump.netns, kind, present, ipvsAvailable },
-    name,
-    rules: present && save && !readError ? flattenRules(parseIptablesSave(save.output)) : [],
-    readError,
-    ipvs,
-    ipvsError: ipvsErrorLine?.trim() ?? null,
-    dump,
-  };
 }
 
 export function taskRef(task: Task): TaskRef {
@@ -110,10 +66,6 @@ function ipvsStep(cluster: Cluster, sandbox: string, service: IpvsService): Ipvs
 }
 
 /** The lb_ sandbox of a network is named after the first 9 characters of its id. */
-export function lbSandboxName(networkId: string): string {
-  return `lb_${networkId.slice(0, 9)}`;
-}
-
 export function buildTrace(input: TraceInput): Trace {
   const { cluster, service } = input;
   const sandboxes = input.output.sandboxes.map(parseSandbox);

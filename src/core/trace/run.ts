@@ -8,7 +8,8 @@ import type { EngineReader } from '../docker/engine';
 import { EngineError } from '../docker/errors';
 import { canProbeFromHost, helperProbe, hostProbe, Probe, ProbeOptions } from '../netns/probe';
 import { HOST_NETNS, type ProbeOutput, type ProbeRequest } from '../netns/script';
-import { buildTrace, lbSandboxName, parseSandbox, TraceInput } from './join';
+import { buildTrace, type TraceInput } from './join';
+import { lbSandboxName, parseSandbox } from './sandbox';
 import type { DnsStep, Trace } from './types';
 
 export interface TraceRunOptions extends ProbeOptions {
