@@ -13,6 +13,7 @@ import { HostTracker } from './hosts';
 import { AliasIndex, ipAddrFactory, type AddressAt, type IpAddrBlock } from './ipAddr';
 import { dropUtf16Nuls, terminalCodes, warning } from './input';
 import { jsonFactory, type JsonBlock, type LbFact } from './inspectJson';
+import { hexMark } from './values';
 import { iptablesListFactory, type IptablesListBlock } from './iptablesList';
 import { iptablesSaveFactory, type IptablesSaveBlock } from './iptablesSave';
 import { ipvsListFactory, type IpvsListBlock } from './ipvsadm';
@@ -308,11 +309,11 @@ function joinLb(
   const backends = j === null || !j.listed ? null : j.pool === null ? [] : backendNames(j.pool);
   const what = `VIP ${vip} of ${service ?? 'a service'}`;
   if (vip !== null && localLBIndex !== null) {
-    const hex = `0x${localLBIndex.toString(16)}`;
+    const hex = hexMark(localLBIndex);
     if (mark === null && marksPasted) {
       warnings.push(warning('mark-missing', f.line, `${what} has LocalLBIndex ${localLBIndex} (${hex}) but no MARK rule for it was pasted: expect -d ${vip}/32 -j MARK --set-xmark ${hex}/0xffffffff in its load-balancer sandbox.`));
     } else if (mark !== null && mark !== localLBIndex) {
-      warnings.push(warning('mark-differs', rule!.line, `${what} is marked ${mark} (0x${mark.toString(16)}) but docker's LocalLBIndex for it is ${localLBIndex} (${hex}); on the same node they should agree.`));
+      warnings.push(warning('mark-differs', rule!.line, `${what} is marked ${mark} (${hexMark(mark)}) but docker's LocalLBIndex for it is ${localLBIndex} (${hex}); on the same node they should agree.`));
     }
   }
   return { ...f.fact, mark, backends };
@@ -347,7 +348,7 @@ function missingPoolWarnings(vips: ExplainVip[], vipPools: PoolState[], ports: E
   portPools.forEach((p, i) => note(p, ports[i]!.mark));
   if (unknown.length === 0) return [];
   const named = hosts.size > 0 ? ` of ${[...hosts].join(', ')}` : '';
-  const list = [...new Set(unknown)].slice(0, 8).map((m) => `0x${m.toString(16)}`).join(', ');
+  const list = [...new Set(unknown)].slice(0, 8).map(hexMark).join(', ');
   return [
     warning('ipvs-not-pasted', null, `No ipvsadm output${named} was pasted for marks ${list}: their pools are unknown, not empty. Run ipvsadm -Ln in the same sandbox and paste it too.`),
   ];

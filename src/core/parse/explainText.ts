@@ -6,6 +6,7 @@
  * drive the terminal.
  */
 import type { DumpAnalysis, PoolState } from './explain';
+import { hexMark } from './values';
 import type { ExplainAddress, ExplainDns, ExplainHost, ExplainLb, ExplainNat, ExplainResult, IpvsBackend, IpvsService } from './types';
 
 // C0/C1 controls and the bidi overrides that could reorder what the terminal shows.
@@ -15,7 +16,6 @@ function printable(s: string): string {
   return s.replace(UNPRINTABLE, '?');
 }
 
-const hex = (n: number): string => `0x${n.toString(16)}`;
 
 function backendLine(b: IpvsBackend): string {
   const where = b.address !== null ? `${b.address.includes(':') ? `[${b.address}]` : b.address}:${b.port ?? '?'}` : `${b.host ?? '?'}${b.port === null ? '' : `:${b.port}`}`;
@@ -64,8 +64,8 @@ function addressLine(iface: string | null, list: ExplainAddress[]): string {
 }
 
 function lbLine(l: ExplainLb): string[] {
-  const index = l.localLBIndex === null ? '' : `, LocalLBIndex ${l.localLBIndex} (${hex(l.localLBIndex)})`;
-  const mark = l.vip === null ? '' : l.mark === null ? ', no mark rule pasted' : `, mark ${hex(l.mark)} = ${l.mark}`;
+  const index = l.localLBIndex === null ? '' : `, LocalLBIndex ${l.localLBIndex} (${hexMark(l.localLBIndex)})`;
+  const mark = l.vip === null ? '' : l.mark === null ? ', no mark rule pasted' : `, mark ${hexMark(l.mark)} = ${l.mark}`;
   const pool = l.backends === null ? '' : l.backends.length === 0 ? ', no pool in the pasted ipvsadm output' : `, pool ${l.backends.join(', ')}`;
   const out = [`Service ${l.service ?? '?'}${l.network === null ? '' : ` on ${l.network}`}: VIP ${l.vip ?? 'none'}${index}${mark}${pool}${aliasNote(l.alias)}`];
   for (const t of l.tasks) out.push(`      task ${t.name ?? '?'} ${t.address ?? '?'}`);
@@ -102,12 +102,12 @@ export function explainToText(a: DumpAnalysis, verbose: boolean): string {
   r.vips.forEach((v, i) => {
     const p = a.vipPools[i]!;
     if (p.pool !== null) joined.add(p.pool);
-    put('vips', i, poolLines(`VIP ${v.destination}: mark ${hex(v.mark)} = ${v.mark}${aliasNote(v.alias)}`, v.mark, p));
+    put('vips', i, poolLines(`VIP ${v.destination}: mark ${hexMark(v.mark)} = ${v.mark}${aliasNote(v.alias)}`, v.mark, p));
   });
   r.ports.forEach((p, i) => {
     const pool = a.portPools[i]!;
     if (pool.pool !== null) joined.add(pool.pool);
-    put('ports', i, poolLines(`Port ${p.port}/${p.protocol ?? 'any'} (routing mesh): mark ${hex(p.mark)} = ${p.mark}`, p.mark, pool));
+    put('ports', i, poolLines(`Port ${p.port}/${p.protocol ?? 'any'} (routing mesh): mark ${hexMark(p.mark)} = ${p.mark}`, p.mark, pool));
   });
   r.marks.forEach((m, i) => {
     if (m.destination === null && !(m.port !== null && m.chain === 'PREROUTING')) {

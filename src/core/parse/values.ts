@@ -107,10 +107,13 @@ export function parseMark(s: string): number | null {
   return v < 0 ? null : v;
 }
 
-/** 259 -> '0x103' (lowercase, as iptables prints it); null for anything that is not a 32-bit mark. */
+/** 259 -> '0x103': a mark as iptables prints it (lowercase); the one place that formats one. */
+export const hexMark = (n: number): string => '0x' + n.toString(16);
+
+/** hexMark, or null for anything that is not a 32-bit mark. */
 export function markToHex(n: number): string | null {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_MARK) return null;
-  return '0x' + n.toString(16);
+  return hexMark(n);
 }
 
 /** Whether s[a, b) is a dotted-quad IPv4 address. */

@@ -6,6 +6,7 @@ import type { Service, Task } from '../cluster/types';
 import { parseDnsAnswers } from '../parse';
 import type { IpvsService } from '../parse';
 import { explainBackend } from '../parse/explain';
+import { hexMark } from '../parse/values';
 import type { ProbeOutput } from '../netns/script';
 import { findingsFor } from './findings';
 import { parseSandbox, type ParsedSandbox } from './sandbox';
@@ -40,7 +41,7 @@ function markRules(sandbox: ParsedSandbox): MarkRule[] {
       table: r.table,
       chain: r.chain,
       mark: r.mark!,
-      hex: '0x' + r.mark!.toString(16),
+      hex: hexMark(r.mark!),
       destination: r.destination,
       protocol: r.protocol,
       port: r.dport,
@@ -54,7 +55,7 @@ function ipvsStep(cluster: Cluster, sandbox: string, service: IpvsService): Ipvs
     sandbox,
     protocol: service.protocol,
     fwmark: service.fwmark,
-    hex: service.fwmark !== null ? '0x' + service.fwmark.toString(16) : null,
+    hex: service.fwmark !== null ? hexMark(service.fwmark) : null,
     address: service.address,
     port: service.port,
     scheduler: service.scheduler,
