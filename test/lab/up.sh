@@ -84,11 +84,7 @@ done
 mkdir -p "$CACHE/images"
 for img in web helper; do
   tar=$CACHE/images/$img.tar
-  [[ -s $tar ]] && continue
-  root=$(mktemp -d)
-  "make_${img}_rootfs" "$root"
-  tar --numeric-owner -C "$root" -c . >"$tar.tmp" && mv "$tar.tmp" "$tar"
-  rm -rf "$root"
+  [[ -s $tar ]] || { rootfs_tar "make_${img}_rootfs" >"$tar.tmp" && mv "$tar.tmp" "$tar"; }
 done
 phase "setup: packages, kernel $KV, engines"
 

@@ -3,23 +3,22 @@
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
-import_rootfs() { tar --numeric-owner -C "$1" -c . | import_tar "$2" "$3"; }   # rootfs image cmd-json
 import_tar() { # image cmd-json, the rootfs tar on stdin
   docker import --change "LABEL $TEST_LABEL" --change "ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin" \
     --change "CMD $2" - "$1" >/dev/null
 }
 
-# Each image is a rootfs folder made by make_*_rootfs, then imported (here, or by the lab on
+# Each image is a rootfs made by make_*_rootfs, as a tar, then imported (here, or by the lab on
 # each of its nodes).
 WEB_IMAGE_CMD='["/bin/serve"]'
 HELPER_IMAGE_CMD='["/bin/sh"]'
-build_web_image() { build_image make_web_rootfs "$WEB_IMAGE" "$WEB_IMAGE_CMD"; }
-build_helper_image() { build_image make_helper_rootfs "$HELPER_IMAGE" "$HELPER_IMAGE_CMD"; }
-build_image() { # make_rootfs image cmd-json
+build_web_image() { rootfs_tar make_web_rootfs | import_tar "$WEB_IMAGE" "$WEB_IMAGE_CMD"; }
+build_helper_image() { rootfs_tar make_helper_rootfs | import_tar "$HELPER_IMAGE" "$HELPER_IMAGE_CMD"; }
+rootfs_tar() { # make_rootfs: the rootfs it makes, as a tar on stdout
   local root
   root=$(mktemp -d)
   "$1" "$root"
-  import_rootfs "$root" "$2" "$3"
+  tar --numeric-owner -C "$root" -c .
   rm -rf "$root"
 }
 
