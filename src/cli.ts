@@ -12,6 +12,7 @@ import { BundleError, parseBundle } from './core/bundle/bundle';
 import { bundleEngine, bundleTraceContext, collectBundle } from './core/bundle/collect';
 import { analyseDump, decodeDump, explainToText, foundAnything } from './core/parse';
 import { traceContainer, traceMesh, TraceContext, traceService } from './core/trace/run';
+import { printable, terminalSafeJson } from './core/terminalText';
 import { traceToText } from './core/trace/text';
 import type { Trace } from './core/trace/types';
 
@@ -83,8 +84,10 @@ function readText(file: string): string {
   return readBytes(file).toString('utf8');
 }
 
-function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+/** Everything printed goes through here: cluster and pasted strings reach the terminal inert. */
+function out(text: string, json = false): void {
+  const safe = json ? terminalSafeJson(text) : printable(text);
+  process.stdout.write(safe.endsWith('\n') ? safe : safe + '\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -130,14 +133,14 @@ async function main(argv: string[]): Promise<number> {
         throw new BundleError(`Cannot write ${file}: ${(err as Error).message}.`);
       }
       const sandboxes = bundle.nodes.reduce((n, d) => n + d.output.sandboxes.length, 0);
-      out(json ? JSON.stringify({ file, sandboxes, takenAt: bundle.takenAt }) : `Saved ${file}: API data of ${bundle.cluster} and ${sandboxes} sandboxes of ${bundle.nodes.map((n) => n.node).join(', ') || 'no node'} (${bundle.nodes[0]?.probe ?? 'no'} probe).`);
+      out(json ? JSON.stringify({ file, sandboxes, takenAt: bundle.takenAt }) : `Saved ${file}: API data of ${bundle.cluster} and ${sandboxes} sandboxes of ${bundle.nodes.map((n) => n.node).join(', ') || 'no node'} (${bundle.nodes[0]?.probe ?? 'no'} probe).`, json);
       return 0;
     }
     case 'ip': {
       const { cluster } = await traceContext();
       const ip = need(args, 'an IPv4 address');
       const owners = cluster.ownersOf(ip);
-      if (json) out(JSON.stringify({ address: ip, owners: owners.map((o) => ({ kind: o.kind, text: describeOwner(cluster, o) })) }, null, 2));
+      if (json) out(JSON.stringify({ address: ip, owners: owners.map((o) => ({ kind: o.kind, text: describeOwner(cluster, o) })) }, null, 2), true);
       else out(owners.length ? owners.map((o) => `${ip}: ${describeOwner(cluster, o)}`).join('\n') : `${ip} is not an address of this swarm.`);
       return owners.length ? 0 : 1;
     }
@@ -154,7 +157,7 @@ async function main(argv: string[]): Promise<number> {
       } else {
         trace = await traceMesh(ctx, meshPort!.port, meshPort!.protocol);
       }
-      out(json ? JSON.stringify(trace, null, 2) : traceToText(trace));
+      out(json ? JSON.stringify(trace, null, 2) : traceToText(trace), json);
       return 0;
     }
     default:
@@ -189,7 +192,7 @@ function explain(args: Args, json: boolean): number {
     process.stderr.write(`swarm-lens explain: found nothing it reads (${EXPLAIN_READS}) in the input.${hint}\n`);
     return 2;
   }
-  out(json ? JSON.stringify(analysis.explain, null, 2) : explainToText(analysis, args.flags.has('--verbose')));
+  out(json ? JSON.stringify(analysis.explain, null, 2) : explainToText(analysis, args.flags.has('--verbose')), json);
   return 0;
 }
 
@@ -198,11 +201,11 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // Never a stack trace: one sentence, and the details only when asked for.
     if (err instanceof UsageError) {
-      process.stderr.write(`swarm-lens: ${err.message}\n\n${USAGE}`);
+      process.stderr.write(`swarm-lens: ${printable(err.message)}\n\n${USAGE}`);
       process.exit(2);
     }
     const message = err instanceof EndpointError || err instanceof BundleError ? err.message : err instanceof EngineError ? err.message : toEngineError(err, undefined, 'swarm-lens').message;
-    process.stderr.write(`swarm-lens: ${message}\n`);
+    process.stderr.write(`swarm-lens: ${printable(message)}\n`);
     if (process.env.SWARM_LENS_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? err}\n`);
     process.exit(1);
   },

@@ -122,6 +122,25 @@ test('trace --snapshot works offline and --json is the versioned Trace', () => {
   assert.match(notSnapshot.err, /not a Swarm Lens snapshot/);
 });
 
+test('cluster strings reach the terminal inert: control and bidi characters in text output, \\u escapes in JSON', () => {
+  // A snapshot whose service is named with a terminal escape (clear screen, red) and a bidi override.
+  const evil = 'vote\u001b[2J\u001b[31m\u202e';
+  const bundle = JSON.parse(fixture('trace/swarm-20.10-no-ipvs.json'));
+  for (const s of bundle.raw.services) if (s.Spec.Name === 'vote') s.Spec.Name = evil;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-cli-')), 'evil.json');
+  fs.writeFileSync(file, JSON.stringify(bundle));
+  const text = cli(['trace', evil, '--snapshot', file]);
+  assert.equal(text.code, 0, text.err);
+  assert.ok(!/[\u001b\u202e]/.test(text.out), 'no escape or bidi character printed');
+  assert.match(text.out, /vote\?\[2J\?\[31m\?/);
+  const json = cli(['trace', evil, '--snapshot', file, '--json']);
+  assert.ok(!/[\u001b\u202e]/.test(json.out), 'none in the JSON either');
+  assert.equal(JSON.parse(json.out).service.name, evil, 'and the JSON still holds the name as it is');
+  const missing = cli(['trace', `nope${evil}`, '--snapshot', file]);
+  assert.ok(!/[\u001b\u202e]/.test(missing.err), 'nor in an error sentence');
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+});
+
 test('collect refuses --snapshot: a file must never drive a live probe', () => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-collect-')), 'out.json');
   const r = cli(['collect', '--snapshot', path.join(fixtures, 'trace', 'swarm-20.10-no-ipvs.json'), '-o', out]);

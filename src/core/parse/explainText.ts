@@ -7,14 +7,9 @@
  */
 import type { DumpAnalysis, PoolState } from './explain';
 import { hexMark } from './values';
+import { printable } from '../terminalText';
 import type { ExplainAddress, ExplainDns, ExplainHost, ExplainLb, ExplainNat, ExplainResult, IpvsBackend, IpvsService } from './types';
 
-// C0/C1 controls and the bidi overrides that could reorder what the terminal shows.
-const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
-function printable(s: string): string {
-  return s.replace(UNPRINTABLE, '?');
-}
 
 
 function backendLine(b: IpvsBackend): string {
