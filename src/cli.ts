@@ -11,17 +11,25 @@ import { systemEndpointInputs } from './core/docker/system';
 import { BundleError, parseBundle } from './core/bundle/bundle';
 import { bundleEngine, bundleTraceContext, collectBundle } from './core/bundle/collect';
 import { analyseDump, decodeDump, explainToText, foundAnything } from './core/parse';
-import { traceContainer, traceMesh, TraceContext, traceService } from './core/trace/run';
+import { ensureNodes, traceContainer, traceMesh, TraceContext, traceService } from './core/trace/run';
+import { checkLoadBalancing } from './core/check/run';
+import { checkToText, hasError } from './core/check/matrix';
+import { reachCandidates, reachNodes } from './core/nodes/reach';
 import { printable, terminalSafeJson } from './core/terminalText';
 import { traceToText } from './core/trace/text';
 import type { Trace } from './core/trace/types';
 
 const USAGE = `Usage: swarm-lens <command> [options]
 
-  trace <service> [--from <container|task>]  DNS, VIP, mark, IPVS and backends of a service
+  trace <service> [--from <container|task>]  DNS, VIP, mark, IPVS and backends of a service,
+                                             read on the node where the source runs
   inspect <container|task>                   what a container's resolver and load balancers show
-  mesh <port>[/tcp|/udp]                     the routing mesh of a published port on this node
-  collect -o <file>                          save this node's API data and sandboxes (a snapshot)
+  mesh <port>[/tcp|/udp] [--node <node>]     the routing mesh of a published port on a node
+  check [service...]                         every reachable node's marks, IPVS pools, DNS and
+                                             routing mesh against the control plane (exit 1 on
+                                             an error finding)
+  collect -o <file>                          save the API data and every reachable node's
+                                             sandboxes (a snapshot)
   explain [file|-] [--verbose]               decode a pasted debugging walk offline (iptables,
                                              ipvsadm, dig/nslookup, docker network inspect -v,
                                              ip addr)
@@ -30,6 +38,9 @@ const USAGE = `Usage: swarm-lens <command> [options]
 Options:
   --json               machine-readable output (a documented, versioned format)
   --host <docker host> engine address (default: DOCKER_HOST or the docker CLI's context)
+  --node-host <node>=<docker host>
+                       how to reach a node's own engine (repeatable); other nodes are found
+                       through the docker contexts whose engine is that node
   --snapshot <file>    answer from a saved snapshot instead of a live engine
   --helper-image <img> image for the helper container (default nicolaka/netshoot)
   --probe host|helper  how to enter namespaces (default: host when root on the node, else helper)
@@ -40,25 +51,45 @@ interface Args {
   command: string;
   positional: string[];
   flags: Map<string, string | true>;
+  lists: Map<string, string[]>;
 }
 
-const VALUE_FLAGS = new Set(['--from', '--host', '--snapshot', '--helper-image', '--timeout', '--probe', '-o', '--output']);
+const VALUE_FLAGS = new Set(['--from', '--host', '--snapshot', '--helper-image', '--timeout', '--probe', '-o', '--output', '--node']);
+/** Flags that may repeat: each value is kept. */
+const LIST_FLAGS = new Set(['--node-host']);
 
 function parseArgs(argv: string[]): Args {
   // `swarm-lens --help` has no command: flags alone.
   const [command = '', ...rest] = argv[0]?.startsWith('-') ? ['', ...argv] : argv;
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
-    if (VALUE_FLAGS.has(a)) {
+    const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    if (LIST_FLAGS.has(name)) {
+      const value = inline ?? rest[++i];
+      if (value === undefined) throw new UsageError(`${name} needs a value.`);
+      lists.set(name, [...(lists.get(name) ?? []), value]);
+    } else if (VALUE_FLAGS.has(a)) {
       if (rest[i + 1] === undefined) throw new UsageError(`${a} needs a value.`);
       flags.set(a, rest[++i]);
     } else if (a.startsWith('--') && a.includes('=')) flags.set(a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1));
     else if (a.startsWith('-') && a !== '-') flags.set(a, true);
     else positional.push(a);
   }
-  return { command, positional, flags };
+  return { command, positional, flags, lists };
+}
+
+/** `--node-host node2=ssh://me@node2` pairs; a pair without `=` is a usage error. */
+function nodeHosts(args: Args): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const pair of args.lists.get('--node-host') ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || eq === pair.length - 1) throw new UsageError(`--node-host takes NODE=HOST, like node2=ssh://me@node2 (got "${pair}").`);
+    pairs[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return pairs;
 }
 
 class UsageError extends Error {}
@@ -101,7 +132,8 @@ async function main(argv: string[]): Promise<number> {
     return help ? 0 : 2;
   }
   if (args.command === 'explain') return explain(args, json);
-  if (!['trace', 'inspect', 'mesh', 'collect', 'ip'].includes(args.command)) throw new UsageError(`Unknown command "${args.command}".`);
+  if (!['trace', 'inspect', 'mesh', 'collect', 'ip', 'check'].includes(args.command)) throw new UsageError(`Unknown command "${args.command}".`);
+  const mapped = nodeHosts(args);
   const meshPort = args.command === 'mesh' ? parsePortArg(need(args, 'a port')) : undefined;
 
   const helperImage = String(args.flags.get('--helper-image') ?? process.env.SWARM_LENS_HELPER_IMAGE ?? 'nicolaka/netshoot');
@@ -118,7 +150,13 @@ async function main(argv: string[]): Promise<number> {
     const host = args.flags.get('--host');
     engine = new Engine(resolveEndpoint(systemEndpointInputs({ hostFlag: typeof host === 'string' ? host : undefined })), { timeoutMs });
   }
-  const traceContext = async (): Promise<TraceContext> => (bundle ? bundleTraceContext(bundle, options) : { cluster: await loadCluster(engine), engine, options });
+  const traceContext = async (): Promise<TraceContext> => {
+    if (bundle) return bundleTraceContext(bundle, options);
+    const cluster = await loadCluster(engine, interrupted.signal);
+    // Other nodes' engines are looked for only when a command needs one (asking contexts takes a moment).
+    const reach = () => reachNodes(cluster, engine, reachCandidates(systemEndpointInputs(), mapped), { timeoutMs: Math.min(timeoutMs, 5000), engineFor: (endpoint) => new Engine(endpoint, { timeoutMs }) }, interrupted.signal);
+    return { cluster, engine, options, reach };
+  };
 
   switch (args.command) {
     case 'collect': {
@@ -126,7 +164,9 @@ async function main(argv: string[]): Promise<number> {
       if (typeof file !== 'string') throw new UsageError('collect needs -o <file>.');
       // collect reads this node live; a snapshot file's names and paths must never drive that probe.
       if (engine.kind === 'snapshot') throw new UsageError('collect reads the live engine: run it without --snapshot.');
-      const bundle = await collectBundle(engine, options, interrupted.signal);
+      const ctx = await traceContext();
+      await ensureNodes(ctx);
+      const bundle = await collectBundle(engine, options, interrupted.signal, ctx.nodes);
       try {
         fs.writeFileSync(file, JSON.stringify(bundle, null, 1) + '\n');
       } catch (err) {
@@ -155,10 +195,21 @@ async function main(argv: string[]): Promise<number> {
       } else if (args.command === 'inspect') {
         trace = await traceContainer(ctx, need(args, 'a container or task'));
       } else {
-        trace = await traceMesh(ctx, meshPort!.port, meshPort!.protocol);
+        const node = args.flags.get('--node');
+        trace = await traceMesh(ctx, meshPort!.port, meshPort!.protocol, typeof node === 'string' ? node : undefined);
       }
       out(json ? JSON.stringify(trace, null, 2) : traceToText(trace), json);
       return 0;
+    }
+    case 'check': {
+      // No manager to read the control plane from: the check cannot start (exit 2, not a finding).
+      const ctx = await traceContext().catch((err: unknown) => {
+        if (err instanceof BundleError || err instanceof EndpointError) throw err;
+        throw Object.assign(toEngineError(err, undefined, 'check'), { exitCode: 2 });
+      });
+      const report = await checkLoadBalancing({ ...ctx, signal: interrupted.signal }, args.positional);
+      out(json ? JSON.stringify(report, null, 2) : checkToText(report), json);
+      return hasError(report) ? 1 : 0;
     }
     default:
       throw new UsageError(`Unknown command "${args.command}".`);
@@ -207,6 +258,6 @@ main(process.argv.slice(2)).then(
     const message = err instanceof EndpointError || err instanceof BundleError ? err.message : err instanceof EngineError ? err.message : toEngineError(err, undefined, 'swarm-lens').message;
     process.stderr.write(`swarm-lens: ${printable(message)}\n`);
     if (process.env.SWARM_LENS_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? err}\n`);
-    process.exit(1);
+    process.exit((err as { exitCode?: unknown })?.exitCode === 2 ? 2 : 1);
   },
 );

@@ -9,6 +9,7 @@ import { systemEndpointInputs } from '../core/docker/system';
 import { Cluster } from '../core/cluster/cluster';
 import { loadCluster } from '../core/cluster/load';
 import type { TraceContext } from '../core/trace/run';
+import { reachCandidates, reachNodes, type NodeReach } from '../core/nodes/reach';
 import { str } from '../core/cluster/read';
 import type { Log } from './log';
 import { readSettings } from './settings';
@@ -23,6 +24,7 @@ export type ModelState =
 export type ConnectionContext = 'idle' | 'loading' | 'ready' | 'unreachable' | 'not-swarm' | 'not-manager' | 'error';
 
 const SNAPSHOT_KEY = 'swarmLens.openSnapshot';
+const REACH_TTL_MS = 60_000;
 
 export class ClusterModel implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -32,6 +34,8 @@ export class ClusterModel implements vscode.Disposable {
   private inFlight?: { controller: AbortController; done: Promise<void> };
   /** While set, everything answers from this snapshot file instead of a live engine. */
   private opened?: { bundle: Bundle; label: string };
+  /** Which engine runs on which node: asked again after REACH_TTL_MS, or when anything it depends on changes. */
+  private reachCache?: { key: string; at: number; nodes: Promise<NodeReach[]>; settled?: NodeReach[] };
 
   /** `memento` keeps which snapshot file is open, so a window reload shows it again. */
   constructor(private readonly log: Log, private readonly memento?: vscode.Memento) {}
@@ -87,7 +91,39 @@ export class ClusterModel implements vscode.Disposable {
     if (this.opened) return { ...bundleTraceContext(this.opened.bundle, options), signal };
     const cluster = await this.ensureLoaded();
     if (!cluster) throw this.current.kind === 'error' ? this.current.error : new EngineError('api', 'The swarm could not be read: see the Swarm Lens log.', 'no cluster');
-    return { cluster, engine: this.engine(), options, signal };
+    return { cluster, engine: this.engine(), options, signal, nodes: await this.nodeReach(cluster) };
+  }
+
+  /** How each node is reached, as far as known now (the Nodes view); undefined until first asked. */
+  get reach(): NodeReach[] | undefined {
+    if (this.opened) return this.cluster && bundleTraceContext(this.opened.bundle, { timeoutMs: 0, helperImage: '', recheckDelayMs: 0 }).nodes;
+    return this.reachCache?.settled;
+  }
+
+  /** Each node's own engine: the connected one, swarmLens.nodes, or a docker context that answers as that node. */
+  nodeReach(cluster: Cluster): Promise<NodeReach[]> {
+    const settings = readSettings();
+    const inputs = systemEndpointInputs();
+    const engine = this.engine();
+    const candidates = reachCandidates(inputs, settings.nodes);
+    const key = JSON.stringify([engine.endpoint.host, settings.timeoutMs, candidates.map((c) => [c.via, c.node, 'invalid' in c.endpoint ? c.endpoint.invalid : c.endpoint.host]), cluster.snapshot.nodes.map((n) => [n.id, n.hostname])]);
+    if (this.reachCache?.key === key && Date.now() - this.reachCache.at < REACH_TTL_MS) return this.reachCache.nodes;
+    const timeoutMs = Math.min(settings.timeoutMs, 5000);
+    const nodes = reachNodes(cluster, engine, candidates, { timeoutMs, engineFor: (endpoint) => new Engine(endpoint, { timeoutMs: settings.timeoutMs }) });
+    const entry: NonNullable<ClusterModel['reachCache']> = { key, at: Date.now(), nodes };
+    this.reachCache = entry;
+    void nodes.then(
+      (found) => {
+        entry.settled = found;
+        const missing = found.filter((n) => !n.engine);
+        this.log.info(`Node reach: ${found.filter((n) => n.engine).map((n) => `${n.hostname} (${n.via?.kind === 'context' ? `context ${n.via.context}` : n.via?.kind})`).join(', ')}${missing.length ? `; not reached: ${missing.map((n) => n.hostname).join(', ')}` : ''}`);
+        if (this.reachCache === entry) this.changed.fire();
+      },
+      () => {
+        if (this.reachCache === entry) this.reachCache = undefined;
+      },
+    );
+    return nodes;
   }
 
   get apiVersion(): string | undefined {
@@ -127,6 +163,8 @@ export class ClusterModel implements vscode.Disposable {
       (cluster) => {
         if (controller.signal.aborted) return;
         this.setState({ kind: 'ready', cluster, loadedAt: new Date() });
+        // The Nodes view shows how each node is reached; asking takes a moment, so not in the refresh.
+        if (!this.opened) void this.nodeReach(cluster).catch(() => undefined);
       },
       (err: unknown) => {
         if (controller.signal.aborted) return;

@@ -9,6 +9,8 @@ export interface Settings {
   hoverEnabled: boolean;
   helperImage: string;
   probe: 'auto' | 'host' | 'helper';
+  /** Node hostname or ID -> its own Docker address. */
+  nodes: Record<string, unknown>;
 }
 
 export function readSettings(): Settings {
@@ -22,6 +24,8 @@ export function readSettings(): Settings {
     hoverEnabled: c.get<boolean>('hover.enabled', true),
     helperImage: c.get<string>('trace.helperImage', 'nicolaka/netshoot') || 'nicolaka/netshoot',
     probe: c.get<'auto' | 'host' | 'helper'>('trace.probe', 'auto'),
+    // A hand-edited settings.json may hold anything here: only an object of strings is read.
+    nodes: ((v) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}))(c.get<unknown>('nodes', {})),
   };
 }
 

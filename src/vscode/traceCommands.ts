@@ -10,7 +10,8 @@ import { taskSummary } from '../core/cluster/describe';
 import { formatPort } from '../core/cluster/snapshot';
 import type { Service, Task } from '../core/cluster/types';
 import { EngineError } from '../core/docker/errors';
-import { resolveName, sourceCandidates, traceContainer, TraceContext, traceMesh, traceService } from '../core/trace/run';
+import { howToReach } from '../core/nodes/reach';
+import { readableNodes, resolveName, sourceCandidates, traceContainer, TraceContext, traceMesh, traceService } from '../core/trace/run';
 import type { Trace } from '../core/trace/types';
 import type { ClusterModel } from './clusterModel';
 import type { Register } from './commands';
@@ -87,9 +88,8 @@ export function registerTraceCommands(deps: TraceCommandDeps, register: Register
       const task = target?.type === 'task' ? target.task : await pickTask(model, 'Container whose network namespace to read');
       if (!task?.containerId) return;
       const ctx = await model.traceContext();
-      const readable = ctx.readableNodes ?? [ctx.cluster.snapshot.engine.nodeName];
-      if (!readable.includes(task.nodeName)) {
-        void vscode.window.showInformationMessage(`${task.name} runs on ${task.nodeName}; only ${readable.join(', ')} can be read from here: pick ${task.nodeName}'s Docker context to read its namespaces.`);
+      if (!readableNodes(ctx).includes(task.nodeName)) {
+        void vscode.window.showInformationMessage(ctx.nodes?.find((n) => n.hostname === task.nodeName)?.error ?? howToReach(task.nodeName));
         return;
       }
       await traceAndShow({ kind: 'container', container: task.containerId });
@@ -145,7 +145,7 @@ async function saveSnapshot(model: ClusterModel): Promise<void> {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
     const ctx = await model.traceContext(controller.signal);
-    return collectBundle(model.engine(), ctx.options, controller.signal);
+    return collectBundle(model.engine(), ctx.options, controller.signal, ctx.nodes);
   });
   writeSnapshot(uri.fsPath, bundle);
   const sandboxes = bundle.nodes.reduce((n, d) => n + d.output.sandboxes.length, 0);
@@ -188,7 +188,7 @@ async function pickSource(model: ClusterModel, service: Service): Promise<Task |
 
 async function pickTask(model: ClusterModel, title: string): Promise<Task | undefined> {
   const ctx = await model.traceContext();
-  const nodes = ctx.readableNodes ?? [ctx.cluster.snapshot.engine.nodeName];
+  const nodes = readableNodes(ctx);
   const tasks = ctx.cluster.snapshot.tasks.filter((t) => t.state === 'running' && t.containerId && nodes.includes(t.nodeName));
   const pick = await vscode.window.showQuickPick(tasks.map((task) => ({ label: task.name, description: taskSummary(task), task })), { title, placeHolder: `Running containers on ${nodes.join(', ')}` });
   return pick?.task;

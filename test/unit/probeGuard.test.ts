@@ -16,15 +16,17 @@ import { fixture } from '../fixtures';
 
 const DIR = '/var/run/docker/netns';
 
-/** Runs `run` with an nsenter on PATH that writes its argv (one JSON line per call) and prints nothing. */
-async function withFakeNsenter(run: (calls: () => string[][]) => Promise<void>): Promise<void> {
+/** Runs `run` with an nsenter on PATH that writes its argv and its stdin (one JSON line per call) and prints nothing. */
+async function withFakeNsenter(run: (calls: () => string[][], stdins: () => string[]) => Promise<void>): Promise<void> {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-nsenter-'));
   const log = path.join(bin, 'calls');
-  fs.writeFileSync(path.join(bin, 'nsenter'), `#!${process.execPath}\nrequire('fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify(process.argv.slice(2)) + '\\n');\n`, { mode: 0o755 });
+  const fake = `const fs = require('fs'); let stdin = ''; try { stdin = fs.readFileSync(0, 'utf8'); } catch {} fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ argv: process.argv.slice(2), stdin }) + '\\n');`;
+  fs.writeFileSync(path.join(bin, 'nsenter'), `#!${process.execPath}\n${fake}\n`, { mode: 0o755 });
   const saved = process.env.PATH;
   process.env.PATH = `${bin}:${saved}`;
   try {
-    await run(() => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]) : []));
+    const entries = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; stdin: string }) : []);
+    await run(() => entries().map((e) => e.argv), () => entries().map((e) => e.stdin));
   } finally {
     process.env.PATH = saved;
     fs.rmSync(bin, { recursive: true, force: true });
@@ -44,14 +46,14 @@ test('a snapshot engine can never choose a live probe: a crafted file is refused
   }
 });
 
-test('dig gets the name only after -q: a valid name reaches nsenter as the query, never as an option', async () => {
-  await withFakeNsenter(async (calls) => {
+test('dig gets the name only after -q, as a batch line on stdin: never on its command line, never as an option', async () => {
+  await withFakeNsenter(async (calls, stdins) => {
     await hostProbe(DIR, 5000).run([{ kind: 'dns', netns: `${DIR}/60efc8b384dc`, name: 'tasks.stack_vote' }]);
     const argv = calls()[0];
     assert.ok(argv, 'nsenter ran');
-    const q = argv.indexOf('-q');
-    assert.ok(q > 0 && argv[q + 1] === 'tasks.stack_vote', argv.join(' '));
-    assert.equal(argv.filter((a) => a === 'tasks.stack_vote').length, 1, 'the name appears once, after -q');
+    assert.deepEqual(argv.slice(argv.indexOf('dig')), ['dig', '+time=2', '+tries=1', '@127.0.0.11', '-f', '-'], argv.join(' '));
+    assert.ok(!argv.includes('tasks.stack_vote'), 'the name is not an argument');
+    assert.equal(stdins()[0], '-q tasks.stack_vote\n', 'one batch line: -q and the name');
   });
 });
 

@@ -1,5 +1,5 @@
-// A snapshot file: the Engine API answers of one refresh plus the raw sandbox dumps of the node
-// that collected them. `swarm-lens collect` writes it; the extension and `swarm-lens trace
+// A snapshot file: the Engine API answers of one refresh plus the raw sandbox dumps of every node
+// that could be reached. `swarm-lens collect` writes it; the extension and `swarm-lens trace
 // --snapshot` read it to work offline (a bug report, a demo, a machine without access).
 import type { RawCluster } from '../cluster/snapshot';
 import { obj, str } from '../cluster/read';
@@ -16,6 +16,8 @@ export interface NodeDump {
   /** container id -> its SandboxKey, for the containers whose sandboxes were read. */
   sandboxKeys: Record<string, string>;
   output: ProbeOutput;
+  /** This node's own verbose network inspects (its marks, its NetworkDB view); absent in older files. */
+  verboseNetworks?: Record<string, unknown>;
 }
 
 export interface Bundle {

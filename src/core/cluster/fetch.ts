@@ -44,7 +44,8 @@ async function readVerboseNetworks(engine: EngineReader, networks: unknown, sign
   return verboseNetworks;
 }
 
-async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+/** Runs `run` over `items`, at most `limit` at a time. */
+export async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await run(items[next++]);

@@ -143,13 +143,19 @@ function readNetwork(n: Json, verbose: Json): Network | string {
         if (address) network.lbEndpoint = { name: str(c, 'Name') ?? key, address };
       }
     }
-    for (const [serviceName, s] of Object.entries(obj(at(verbose, 'Services')) ?? {})) {
-      // 20.10 lists a nameless entry with VIP <nil> on ingress; it is no service.
-      if (serviceName) network.services.push(readNetworkService(serviceName, s));
-    }
-    network.services.sort((a, b) => compareText(a.serviceName, b.serviceName));
+    network.services = readNetworkServices(verbose);
   }
   return network;
+}
+
+/** The services of a verbose network inspect as the answering node sees them (its NetworkDB, its marks). */
+export function readNetworkServices(verbose: Json): NetworkServiceEntry[] {
+  const services: NetworkServiceEntry[] = [];
+  for (const [serviceName, s] of Object.entries(obj(at(verbose, 'Services')) ?? {})) {
+    // 20.10 lists a nameless entry with VIP <nil> on ingress; it is no service.
+    if (serviceName) services.push(readNetworkService(serviceName, s));
+  }
+  return services.sort((a, b) => compareText(a.serviceName, b.serviceName));
 }
 
 function readNetworkService(serviceName: string, s: Json): NetworkServiceEntry {

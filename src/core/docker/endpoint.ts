@@ -9,7 +9,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { compareText } from '../cluster/order';
 
-export type EndpointSource = '--host' | 'setting' | 'context setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'currentContext' | 'default';
+export type EndpointSource = '--host' | 'setting' | 'context setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'currentContext' | 'default' | 'node setting' | 'node context';
 
 /** Certificate files that exist (checked at resolution); cert and key come as a pair or not at all. */
 export interface TlsFiles {
@@ -124,6 +124,16 @@ function currentContextName(inputs: EndpointInputs): string | undefined {
   }
 }
 
+/** A node's address from swarmLens.nodes or --node-host; TLS from the environment, like `docker -H`. */
+export function nodeHostEndpoint(inputs: EndpointInputs, host: string): DockerEndpoint {
+  return parseHost(host.trim(), 'default', 'node setting', envTls(inputs));
+}
+
+/** A named context's endpoint, to reach the node it runs on (see core/nodes/reach.ts). */
+export function contextEndpoint(inputs: EndpointInputs, name: string): DockerEndpoint {
+  return fromContext(inputs, name, 'node context');
+}
+
 function fromContext(inputs: EndpointInputs, name: string, source: EndpointSource): DockerEndpoint {
   if (name === 'default') {
     const host = inputs.env.DOCKER_HOST?.trim() || defaultHost(inputs.platform);
@@ -207,7 +217,7 @@ function tlsFiles(inputs: EndpointInputs, dir: string, verify: boolean, caRequir
 export function parseHost(host: string, context: string, source: EndpointSource, tls: TlsFiles | undefined): DockerEndpoint {
   const base = { host, context, source };
   const scheme = /^([a-z]+):\/\//i.exec(host)?.[1]?.toLowerCase();
-  const what = source === '--host' ? 'The --host option' : source === 'setting' ? 'The setting swarmLens.docker.host' : source === 'DOCKER_HOST' ? 'DOCKER_HOST' : `Docker context "${context}"`;
+  const what = source === '--host' ? 'The --host option' : source === 'setting' ? 'The setting swarmLens.docker.host' : source === 'DOCKER_HOST' ? 'DOCKER_HOST' : source === 'node setting' ? 'The node address in swarmLens.nodes or --node-host' : `Docker context "${context}"`;
   switch (scheme) {
     case 'unix': {
       const socketPath = host.slice('unix://'.length);

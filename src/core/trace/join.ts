@@ -27,6 +27,8 @@ export interface TraceInput {
   takenAt: string;
   /** Commands that led to the sandboxes (docker inspect ...), shown first. */
   leadCommands: string[];
+  /** VIP -> LocalLBIndex as the node read numbers them, when it is not the engine the cluster came from. */
+  lbIndexes?: Map<string, number>;
 }
 
 export function taskRef(task: Task): TaskRef {
@@ -77,7 +79,8 @@ export function buildTrace(input: TraceInput): Trace {
   const vips: VipStep[] = (input.kind === 'service' ? (service?.vips ?? []) : []).map((vip) => {
     const mark = marks.find((m) => m.destination === vip.address) ?? null;
     const selected = mark ? (ipvs.find((v) => v.sandbox === mark.sandbox && v.fwmark === mark.mark) ?? null) : null;
-    return { address: vip.address, network: vip.networkName, lbIndex: vip.mark?.decimal ?? null, mark, ipvs: selected };
+    const lbIndex = input.lbIndexes ? (input.lbIndexes.get(vip.address) ?? null) : (vip.mark?.decimal ?? null);
+    return { address: vip.address, network: vip.networkName, lbIndex, mark, ipvs: selected };
   });
 
   const dns: DnsStep[] = input.output.dns.map((d) => {

@@ -1,0 +1,143 @@
+// Check Load Balancing: every reachable node read at once (one probe run per node, through its own
+// engine), each compared with the control plane. Read-only, like a trace.
+import * as path from 'node:path';
+import { forEachLimited } from '../cluster/fetch';
+import { str } from '../cluster/read';
+import { readNetworkServices } from '../cluster/snapshot';
+import type { NetworkServiceEntry, Service, Task } from '../cluster/types';
+import type { EngineReader } from '../docker/engine';
+import { EngineError, toEngineError } from '../docker/errors';
+import { viaText, type NodeReach } from '../nodes/reach';
+import { HOST_NETNS, type ProbeRequest } from '../netns/script';
+import { chooseProbe, dnsSourceOn, ensureNodes, lbRequests, recheckZeroWeights, type TraceContext } from '../trace/run';
+import { parseSandbox } from '../trace/sandbox';
+import { compareNode, type HealthMap, type NodeReading } from './compare';
+import { CHECK_VERSION, type CheckFinding, type CheckReport } from './types';
+
+/** Container inspects in flight per node: a node with hundreds of tasks must not flood its engine. */
+const INSPECT_CONCURRENCY = 8;
+
+/** Checks the named services (all when none) on every node the context reaches. */
+export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string[] = []): Promise<CheckReport> {
+  const { cluster } = ctx;
+  const unknown = serviceNames.filter((n) => !cluster.service(n));
+  if (unknown.length) throw new EngineError('api', `No service named "${unknown[0]}" in this swarm: "docker service ls" lists them.`, `unknown service ${unknown[0]}`);
+  const services = serviceNames.length ? serviceNames.map((n) => cluster.service(n)!) : [...cluster.services].filter((s) => s.mode !== 'replicated-job' && s.mode !== 'global-job');
+  await ensureNodes(ctx);
+  const nodes: NodeReach[] = ctx.nodes ?? [{ nodeId: cluster.snapshot.engine.nodeId, hostname: cluster.snapshot.engine.nodeName, via: { kind: 'engine' }, engine: ctx.engine }];
+  const reached = nodes.filter((n) => n.engine);
+  // Phase 1, every node at once: its verbose networks, its containers' sandboxes and health.
+  const local = await Promise.all(reached.map((n) => readLocal(ctx, n, services).catch((err: unknown) => toEngineError(err, undefined, `check ${n.hostname}`))));
+  const health: HealthMap = new Map();
+  for (const l of local) if (!(l instanceof EngineError)) for (const [id, h] of l.health) health.set(id, h);
+  // Phase 2, every node at once: one probe run each, then the comparison.
+  const findings: CheckFinding[] = [];
+  const failed = new Map<string, string>();
+  await Promise.all(
+    reached.map(async (n, i) => {
+      const l = local[i];
+      try {
+        if (l instanceof EngineError) throw l;
+        const reading = await probeNode(ctx, n, l, services);
+        findings.push(...compareNode(cluster, reading, services, health));
+      } catch (err) {
+        const e = toEngineError(err, undefined, `check ${n.hostname}`);
+        if (e.kind === 'cancelled') throw e;
+        failed.set(n.hostname, e.message);
+      }
+    }),
+  );
+  for (const n of nodes) {
+    const error = n.engine ? failed.get(n.hostname) : n.error;
+    if (error === undefined) continue;
+    const ready = cluster.snapshot.nodes.find((x) => x.id === n.nodeId)?.state === 'ready';
+    findings.push({
+      code: 'node-unreachable',
+      // An address that was set up and fails is an error; a node nobody said how to reach is a gap.
+      severity: n.configured || n.engine ? 'error' : 'warning',
+      node: n.hostname,
+      service: '*',
+      message: n.engine ? `${n.hostname} could not be checked: ${error}` : error,
+      evidence: [`swarm node state: ${ready ? 'ready' : 'not ready'}`, `reached through: ${viaText(n.via)}`],
+    });
+  }
+  const order = new Map(nodes.map((n, i) => [n.hostname, i]));
+  const serviceOrder = new Map(services.map((s, i) => [s.name, i]));
+  findings.sort((a, b) => (order.get(a.node) ?? 0) - (order.get(b.node) ?? 0) || (serviceOrder.get(a.service) ?? -1) - (serviceOrder.get(b.service) ?? -1) || a.code.localeCompare(b.code));
+  return {
+    version: CHECK_VERSION,
+    takenAt: ctx.takenAt ?? new Date().toISOString(),
+    nodes: nodes.map((n) => ({ id: n.nodeId, hostname: n.hostname, reachable: !!n.engine && !failed.has(n.hostname), via: viaText(n.via), ...(n.engine ? (failed.has(n.hostname) ? { error: failed.get(n.hostname) } : {}) : { error: n.error }) })),
+    services: services.map((s) => s.name),
+    findings,
+  };
+}
+
+interface LocalState {
+  engine: EngineReader;
+  /** Container id -> SandboxKey, for this node's running task containers. */
+  sandboxKeys: Map<string, string>;
+  tasks: Task[];
+  health: HealthMap;
+  views: Map<string, NetworkServiceEntry[]>;
+}
+
+async function readLocal(ctx: TraceContext, node: NodeReach, services: Service[]): Promise<LocalState> {
+  const engine = node.engine!;
+  const tasks = ctx.cluster.snapshot.tasks.filter((t) => t.nodeName === node.hostname && t.state === 'running' && t.containerId);
+  const sandboxKeys = new Map<string, string>();
+  const health: HealthMap = new Map();
+  const networkIds = [...new Set(services.flatMap((s) => [...s.networkIds, ...s.vips.map((v) => v.networkId)]))];
+  const views = new Map<string, NetworkServiceEntry[]>();
+  await Promise.all([
+    forEachLimited(tasks, INSPECT_CONCURRENCY, async (t) => {
+      const inspect = await engine.container(t.containerId!, ctx.signal).catch((err: unknown) => {
+        if (err instanceof EngineError && err.kind === 'cancelled') throw err;
+        return undefined; // gone since the cluster read: it simply is not a source
+      });
+      const key = str(inspect, 'NetworkSettings', 'SandboxKey');
+      if (key) sandboxKeys.set(t.containerId!, key);
+      const status = str(inspect, 'State', 'Health', 'Status');
+      if (status) health.set(t.id, status);
+    }),
+    ...networkIds.map(async (id) => {
+      const verbose = await engine.networkVerbose(id, ctx.signal).catch(() => undefined);
+      if (verbose !== undefined) views.set(id, readNetworkServices(verbose));
+    }),
+  ]);
+  return { engine, sandboxKeys, tasks: tasks.filter((t) => sandboxKeys.has(t.containerId!)), health, views };
+}
+
+async function probeNode(ctx: TraceContext, node: NodeReach, local: LocalState, services: Service[]): Promise<NodeReading> {
+  const { cluster } = ctx;
+  const anyKey = local.sandboxKeys.values().next().value as string | undefined;
+  if (!anyKey) throw new EngineError('api', `no running container on ${node.hostname} to locate its network namespaces`, 'no SandboxKey');
+  const dir = path.dirname(anyKey);
+  const localNetworks = new Set(local.tasks.flatMap((t) => t.addresses.map((a) => a.networkId)));
+  const overlays = [...new Set(services.flatMap((s) => s.networkIds))].filter((id) => localNetworks.has(id) && !cluster.network(id)?.ingress);
+  const mesh = services.some((s) => s.ports.some((p) => p.publishMode === 'ingress' && p.publishedPort));
+  const ingressId = cluster.snapshot.networks.find((n) => n.ingress)?.id;
+  const sandboxes = [...lbRequests(cluster, dir, [...overlays, ...(mesh && ingressId ? [ingressId] : [])]), ...(mesh ? [{ kind: 'sandbox' as const, netns: HOST_NETNS }] : [])];
+  const requests: ProbeRequest[] = sandboxes.map((r) => ({ ...r, brief: true }));
+  const dnsSources: NodeReading['dns'] = [];
+  for (const networkId of overlays) {
+    for (const service of services.filter((s) => s.networkIds.includes(networkId))) {
+      const source = dnsSourceOn(local.tasks, service, networkId);
+      if (!source) continue;
+      const netns = local.sandboxKeys.get(source.containerId!)!;
+      for (const name of [service.name, `tasks.${service.name}`]) {
+        requests.push({ kind: 'dns', netns, name });
+        dnsSources.push({ networkId, dump: { netns, name, result: { command: '', output: '', exitCode: null } } });
+      }
+    }
+  }
+  const probe = chooseProbe(local.engine, dir, ctx.options);
+  const output = await probe.run(requests, ctx.signal, node.hostname);
+  const recheck = await recheckZeroWeights(probe, output, node.hostname, ctx.options.recheckDelayMs, ctx.signal);
+  // The probe answers in request order: pair each DNS answer with the network it was asked for.
+  const dns = dnsSources.flatMap((q) => {
+    const dump = output.dns.find((d) => d.netns === q.dump.netns && d.name === q.dump.name);
+    return dump ? [{ networkId: q.networkId, dump }] : [];
+  });
+  return { hostname: node.hostname, views: local.views, sandboxes: output.sandboxes.map(parseSandbox), recheck: recheck?.sandboxes.map(parseSandbox), dns, localNetworks };
+}
