@@ -7,6 +7,8 @@ import { loadCluster } from '../../src/core/cluster/load';
 import type { Cluster } from '../../src/core/cluster/cluster';
 import { Engine } from '../../src/core/docker/engine';
 import { parseHost } from '../../src/core/docker/endpoint';
+import { systemEndpointInputs } from '../../src/core/docker/system';
+import { mappedCandidates, reachCandidates, reachNodes, type ReachCandidate } from '../../src/core/nodes/reach';
 import type { TraceContext } from '../../src/core/trace/run';
 import { REPO_ROOT } from '../e2e/codeServer';
 
@@ -58,5 +60,54 @@ export async function eventually<T>(what: string, timeoutMs: number, check: () =
     last = result;
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s; last: ${last}`);
     await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Every node's engine, as the extension finds them: through the lab's docker contexts (lab-node1..3). */
+export function labContexts(lab: Lab): ReachCandidate[] {
+  return reachCandidates(systemEndpointInputs({}, { ...process.env, ...lab.env }), {});
+}
+
+/** Every node's engine given by address, as swarmLens.nodes or --node-host give them. */
+export function labMapping(lab: Lab, nodes: readonly number[] = NODES): ReachCandidate[] {
+  return mappedCandidates(Object.fromEntries(nodes.map((n) => [`node${n}`, lab.host(n)])), (host) => parseHost(host, 'default', 'node setting', undefined));
+}
+
+/** A context read through node `node`'s engine that reaches the other nodes through `candidates`. */
+export async function reachingContext(lab: Lab, node: number, candidates: ReachCandidate[] = labContexts(lab)): Promise<TraceContext & { cluster: Cluster }> {
+  const ctx = await contextOn(lab, node);
+  return { ...ctx, reach: () => reachNodes(ctx.cluster, ctx.engine, candidates, { timeoutMs: 5000, engineFor: (endpoint) => new Engine(endpoint, { timeoutMs: 60_000 }) }) };
+}
+
+/** The folder of a node's sandboxes (where its SandboxKeys point). */
+export function netnsDir(lab: Lab, node: number): string {
+  const client = docker(lab, node, 'ps', '-q', '--filter', 'label=com.docker.swarm.service.name=client').split('\n')[0];
+  return path.dirname(docker(lab, node, 'inspect', '-f', '{{.NetworkSettings.SandboxKey}}', client));
+}
+
+/**
+ * Runs a command as root in one sandbox of a node (lb_<net>, ingress_sbox), or in the node's own
+ * namespace (`host`): how the tests inject a fault into one node's real kernel state.
+ */
+export function inSandbox(lab: Lab, node: number, sandbox: string, ...argv: string[]): string {
+  const caps = ['--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN'];
+  if (sandbox === 'host') return runHelper(lab, node, ['--network', 'host', ...caps], argv);
+  return runHelper(lab, node, ['--network', 'none', ...caps, '-v', `${netnsDir(lab, node)}:/netns:ro`], ['nsenter', `--net=/netns/${sandbox}`, ...argv]);
+}
+
+/**
+ * Runs the helper image on a node and returns its output; throws with it when the command fails.
+ * Detached, then its logs: an attached `docker run` of the host's newer CLI against these engines
+ * loses the output of a container that exits at once.
+ */
+export function runHelper(lab: Lab, node: number, options: string[], argv: string[]): string {
+  const id = docker(lab, node, 'run', '-d', '--label', 'swarm-lens.fault=1', ...options, '--entrypoint', argv[0], HELPER_IMAGE, ...argv.slice(1));
+  try {
+    const status = docker(lab, node, 'wait', id);
+    const output = execFileSync('docker', ['-H', lab.host(node), 'logs', id], { encoding: 'utf8', env: { ...process.env, ...lab.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (status !== '0') throw new Error(`${argv.join(' ')} on node${node} exited ${status}: ${output}`);
+    return output;
+  } finally {
+    docker(lab, node, 'rm', '-f', id);
   }
 }

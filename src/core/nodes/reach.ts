@@ -45,7 +45,7 @@ export function viaText(via: ReachVia | undefined): string {
     case 'engine':
       return 'the connected engine';
     case 'setting':
-      return `swarmLens.nodes: ${via.host}`;
+      return `address ${via.host} (swarmLens.nodes / --node-host)`;
     case 'context':
       return `docker context ${via.context}`;
     case 'snapshot':
