@@ -13,6 +13,7 @@ import { ServicesTreeProvider } from './vscode/servicesTree';
 import { SwarmStatusBar } from './vscode/statusBar';
 import { registerTracePanelSerializer, TracePanel, TracePanelHandlers } from './vscode/tracePanel';
 import { openSnapshotFile, registerTraceCommands, runTrace, TraceRequest } from './vscode/traceCommands';
+import { registerCheckCommands } from './vscode/checkCommands';
 import type { Trace } from './core/trace/types';
 import { sourceCandidates } from './core/trace/run';
 
@@ -84,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
     registerTracePanelSerializer(context, panelHandlers);
     const show = (trace: Trace) => TracePanel.show(context, trace, panelHandlers);
     for (const d of registerTraceCommands({ model, extensionUri: context.extensionUri, show }, commands.register)) register(d);
+    for (const d of registerCheckCommands({ model, context }, commands.register)) register(d);
 
     // A snapshot open before a window reload is opened again; `npm start` without a reachable
     // swarm opens the demo, so a first look shows a full trace.
@@ -101,6 +103,7 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
     }
     register(
       vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('swarmLens.nodes') && model.cluster && !model.snapshot) void model.nodeReach(model.cluster).catch(() => undefined);
         if (e.affectsConfiguration('swarmLens.docker') || e.affectsConfiguration('swarmLens.refresh')) {
           autoRefresh.restart();
           if (model.state.kind !== 'idle') void model.refresh();
@@ -119,7 +122,8 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
 
 /** The request that produced a trace, to run it again. */
 function requestOf(trace: Trace): TraceRequest {
-  if (trace.kind === 'mesh' && trace.port) return { kind: 'mesh', port: trace.port.port, protocol: trace.port.protocol };
+  // A mesh read on several nodes (`node1, node2`) is read on every reachable node again.
+  if (trace.kind === 'mesh' && trace.port) return { kind: 'mesh', port: trace.port.port, protocol: trace.port.protocol, node: trace.node.includes(',') ? undefined : trace.node };
   if (trace.kind === 'service' && trace.service) return { kind: 'service', service: trace.service.name, from: trace.source?.containerId };
   return { kind: 'container', container: trace.source?.containerId ?? '' };
 }

@@ -33,7 +33,7 @@ export class ClusterModel implements vscode.Disposable {
   private engineCache?: { key: string; engine: Engine; apiVersion?: string };
   private inFlight?: { controller: AbortController; done: Promise<void> };
   /** While set, everything answers from this snapshot file instead of a live engine. */
-  private opened?: { bundle: Bundle; label: string };
+  private opened?: { bundle: Bundle; label: string; reach?: NodeReach[] };
   /** Which engine runs on which node: asked again after REACH_TTL_MS, or when anything it depends on changes. */
   private reachCache?: { key: string; at: number; nodes: Promise<NodeReach[]>; settled?: NodeReach[] };
 
@@ -96,7 +96,8 @@ export class ClusterModel implements vscode.Disposable {
 
   /** How each node is reached, as far as known now (the Nodes view); undefined until first asked. */
   get reach(): NodeReach[] | undefined {
-    if (this.opened) return this.cluster && bundleTraceContext(this.opened.bundle, { timeoutMs: 0, helperImage: '', recheckDelayMs: 0 }).nodes;
+    // A snapshot holds some nodes' namespaces: computed once per file opened.
+    if (this.opened) return (this.opened.reach ??= bundleTraceContext(this.opened.bundle, { timeoutMs: 0, helperImage: '', recheckDelayMs: 0 }).nodes);
     return this.reachCache?.settled;
   }
 

@@ -7,12 +7,14 @@ export abstract class ModelTreeProvider<T> implements vscode.TreeDataProvider<T>
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
   private shown: unknown;
+  private shownReach: unknown;
 
   constructor(protected readonly model: ClusterModel) {
     this.subscription = model.onDidChange(() => {
-      // Loading keeps the previous cluster on screen; redraw only when it really changed.
-      if (model.cluster !== this.shown) {
+      // Loading keeps the previous cluster on screen; redraw only when it (or how nodes are reached) really changed.
+      if (model.cluster !== this.shown || model.reach !== this.shownReach) {
         this.shown = model.cluster;
+        this.shownReach = model.reach;
         this.changed.fire();
       }
     });

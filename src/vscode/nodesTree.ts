@@ -5,6 +5,7 @@ import { ModelTreeProvider } from './modelTree';
 import { nodeTooltip } from './tooltips';
 import { md, stateIcon } from './ui';
 import { compareText } from '../core/cluster/order';
+import { viaText } from '../core/nodes/reach';
 
 export class NodesTreeProvider extends ModelTreeProvider<SwarmNode> {
   constructor(model: ClusterModel) {
@@ -19,10 +20,13 @@ export class NodesTreeProvider extends ModelTreeProvider<SwarmNode> {
     const item = new vscode.TreeItem(n.hostname, vscode.TreeItemCollapsibleState.None);
     item.id = `node:${n.id}`;
     const role = n.role === 'manager' ? (n.leader ? 'manager (leader)' : 'manager') : n.role;
-    item.description = [role, n.availability, n.state, n.engineVersion, n.address].filter(Boolean).join(' · ');
+    // How Swarm Lens reaches this node's own engine (traces and checks read each node through it).
+    const reach = this.model.reach?.find((r) => r.nodeId === n.id || r.hostname === n.hostname);
+    const reached = reach ? (reach.engine ? `via ${viaText(reach.via)}` : 'not reached') : undefined;
+    item.description = [role, n.availability, n.state, n.engineVersion, n.address, reached].filter(Boolean).join(' · ');
     item.iconPath = n.state === 'ready' && n.availability === 'active' ? new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed')) : stateIcon(n.availability !== 'active' ? n.availability : n.state);
-    item.contextValue = `swarmNode.${n.role}`;
-    item.tooltip = md(nodeTooltip(n, role));
+    item.contextValue = `swarmNode.${n.role}.${reach && !reach.engine ? 'unreached' : 'reached'}`;
+    item.tooltip = md(nodeTooltip(n, role, reach && (reach.engine ? `Reached through ${viaText(reach.via)}.` : reach.error)));
     return item;
   }
 }

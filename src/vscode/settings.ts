@@ -33,3 +33,10 @@ export async function setDockerContext(name: string | undefined): Promise<void> 
   // Machine scope: the choice follows the user, a workspace cannot redirect it.
   await vscode.workspace.getConfiguration('swarmLens').update('docker.context', name ?? undefined, vscode.ConfigurationTarget.Global);
 }
+
+/** Maps a node to a docker address or context name in swarmLens.nodes (machine scope, like the engine). */
+export async function setNodeReach(node: string, value: string): Promise<void> {
+  const c = vscode.workspace.getConfiguration('swarmLens');
+  const current = readSettings().nodes;
+  await c.update('nodes', { ...current, [node]: value }, vscode.ConfigurationTarget.Global);
+}

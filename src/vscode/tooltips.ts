@@ -10,11 +10,12 @@ import { code, joinMd, markdown, Md } from './markdown';
 
 const paragraphs = (parts: readonly (Md | undefined | false)[]) => joinMd(parts, '\n\n');
 
-export function nodeTooltip(n: SwarmNode, role: string): Md {
+export function nodeTooltip(n: SwarmNode, role: string, reach?: string): Md {
   return paragraphs([
     markdown`**${n.hostname}**${n.self ? ' (answered this refresh)' : ''}`,
     markdown`ID ${code(n.id)} · ${role} · availability ${n.availability} · ${n.state}`,
     markdown`Engine ${n.engineVersion || 'unknown'} · address ${code(n.address)}`,
+    ...(reach ? [markdown`${reach}`] : []),
   ]);
 }
 

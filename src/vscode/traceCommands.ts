@@ -10,8 +10,8 @@ import { taskSummary } from '../core/cluster/describe';
 import { formatPort } from '../core/cluster/snapshot';
 import type { Service, Task } from '../core/cluster/types';
 import { EngineError } from '../core/docker/errors';
-import { howToReach } from '../core/nodes/reach';
-import { readableNodes, resolveName, sourceCandidates, traceContainer, TraceContext, traceMesh, traceService } from '../core/trace/run';
+import { howToReach, viaText } from '../core/nodes/reach';
+import { readableNodes, resolveName, sourceCandidates, traceContainer, TraceContext, traceMesh, traceMeshEverywhere, traceService } from '../core/trace/run';
 import type { Trace } from '../core/trace/types';
 import type { ClusterModel } from './clusterModel';
 import type { Register } from './commands';
@@ -20,7 +20,8 @@ import type { ServicesElement } from './servicesTree';
 export type TraceRequest =
   | { kind: 'service'; service: string; from?: string }
   | { kind: 'container'; container: string }
-  | { kind: 'mesh'; port: number; protocol: string };
+  /** `node`: one node's mesh; without it, every reachable node's side by side. */
+  | { kind: 'mesh'; port: number; protocol: string; node?: string };
 
 export interface TraceCommandDeps {
   model: ClusterModel;
@@ -59,7 +60,7 @@ function traceFor(ctx: TraceContext, request: TraceRequest): Promise<Trace> {
     case 'container':
       return traceContainer(ctx, request.container);
     case 'mesh':
-      return traceMesh(ctx, request.port, request.protocol);
+      return request.node ? traceMesh(ctx, request.port, request.protocol, request.node) : traceMeshEverywhere(ctx, request.port, request.protocol);
   }
 }
 
@@ -96,7 +97,9 @@ export function registerTraceCommands(deps: TraceCommandDeps, register: Register
     }),
     register('swarmLens.traceMesh', async (target?: ServicesElement) => {
       const port = await pickPort(model, target?.type === 'service' ? target.service : undefined);
-      if (port) await traceAndShow({ kind: 'mesh', port: port.publishedPort!, protocol: port.protocol });
+      if (!port) return;
+      const node = await pickMeshNode(model, port.publishedPort!);
+      if (node !== null) await traceAndShow({ kind: 'mesh', port: port.publishedPort!, protocol: port.protocol, node });
     }),
     register('swarmLens.resolveName', () => resolveNameCommand(model)),
     register('swarmLens.saveSnapshot', () => saveSnapshot(model)),
@@ -171,11 +174,15 @@ async function pickSource(model: ClusterModel, service: Service): Promise<Task |
   const ctx = await model.traceContext();
   const candidates = sourceCandidates(ctx, service.name);
   if (candidates.length <= 1) return candidates[0];
-  const items = candidates.map((task, i) => ({ label: task.name, description: taskSummary(task), detail: i === 0 ? 'default: asks DNS as a client of the service would' : undefined, task }));
-  const quickPick = vscode.window.createQuickPick<(typeof items)[number]>();
+  type Item = vscode.QuickPickItem & { task?: Task };
+  const items = candidates.map((task, i): Item => ({ label: task.name, description: taskSummary(task), detail: i === 0 ? 'default: asks DNS as a client of the service would' : undefined, task }));
+  // Grouped by node: the trace reads the namespaces of the node the source runs on.
+  const nodes = readableNodes(ctx).filter((n) => candidates.some((t) => t.nodeName === n));
+  const grouped: Item[] = nodes.flatMap((n) => [{ label: n, kind: vscode.QuickPickItemKind.Separator }, ...items.filter((i) => i.task!.nodeName === n)]);
+  const quickPick = vscode.window.createQuickPick<Item>();
   quickPick.title = `Trace ${service.name} from`;
-  quickPick.placeholder = 'Container that asks DNS and sends the traffic';
-  quickPick.items = items;
+  quickPick.placeholder = 'Container that asks DNS and sends the traffic (the trace reads its node)';
+  quickPick.items = grouped;
   quickPick.activeItems = [items[0]];
   const chosen = await new Promise<Task | null>((resolve) => {
     quickPick.onDidAccept(() => resolve(quickPick.selectedItems[0]?.task ?? quickPick.activeItems[0]?.task ?? null));
@@ -192,6 +199,25 @@ async function pickTask(model: ClusterModel, title: string): Promise<Task | unde
   const tasks = ctx.cluster.snapshot.tasks.filter((t) => t.state === 'running' && t.containerId && nodes.includes(t.nodeName));
   const pick = await vscode.window.showQuickPick(tasks.map((task) => ({ label: task.name, description: taskSummary(task), task })), { title, placeHolder: `Running containers on ${nodes.join(', ')}` });
   return pick?.task;
+}
+
+/** Which node's routing mesh: every reachable node (the default) or one. undefined = all; null = cancelled. */
+async function pickMeshNode(model: ClusterModel, port: number): Promise<string | undefined | null> {
+  const ctx = await model.traceContext();
+  const readable = readableNodes(ctx);
+  if (readable.length <= 1 && !(ctx.nodes ?? []).some((n) => !n.engine)) return readable[0];
+  type Item = vscode.QuickPickItem & { node?: string };
+  const items: Item[] = [
+    { label: 'Every reachable node', description: readable.join(', '), detail: `each node's DNAT, ingress_sbox mark and pool for ${port}, side by side` },
+    ...(ctx.nodes ?? []).map((n): Item => (n.engine ? { label: n.hostname, description: viaText(n.via), node: n.hostname } : { label: n.hostname, description: 'not reached', detail: n.error })),
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: `Trace Routing Mesh: port ${port}`, placeHolder: 'Whose port' });
+  if (!pick) return null;
+  if (pick.node === undefined && pick.label !== items[0].label) {
+    void vscode.window.showInformationMessage(pick.detail ?? howToReach(pick.label));
+    return null;
+  }
+  return pick.node;
 }
 
 async function pickPort(model: ClusterModel, service?: Service) {

@@ -97,7 +97,7 @@ function defaultHandlers(context: vscode.ExtensionContext): Required<Omit<TraceP
   };
 }
 
-function themeKind(): ThemeKind {
+export function themeKind(): ThemeKind {
   switch (vscode.window.activeColorTheme.kind) {
     case vscode.ColorThemeKind.Light:
       return 'light';
@@ -115,7 +115,7 @@ function nonce(): string {
 }
 
 /** The panel's page: nothing from the cluster in it (the trace arrives by message). */
-function pageHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+export function pageHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const n = nonce();
   const root = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js'));
@@ -331,7 +331,7 @@ export function registerTracePanelSerializer(context: vscode.ExtensionContext, h
   TracePanel.setDefaultHandlers(handlers);
   const registration = vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
     async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-      if (!isPanelState(state)) {
+      if (!isPanelState(state) || !state.trace) {
         // A state from another version, or none: nothing worth showing.
         panel.dispose();
         return;

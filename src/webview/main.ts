@@ -4,7 +4,9 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import type { CheckReport } from '../core/check/types';
 import type { Trace } from '../core/trace/types';
+import { checkBody, checkMeta, checkTitle } from './checkView';
 import { canvasMeasure, pageFonts, renderDiagram, type Measure } from './diagram';
 import { clear, h } from './dom';
 import { buildGraph, type NodeAction } from './graph';
@@ -22,6 +24,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 
 let trace: Trace | undefined;
+/** The check panel shows a report instead of a trace (same page, same protocol). */
+let report: CheckReport | undefined;
 let loading: string | undefined;
 let error: string | undefined;
 let open: Record<string, boolean> = {};
@@ -30,7 +34,8 @@ let measure: Measure | undefined;
 const post = (msg: WebviewMessage): void => vscode.postMessage(msg);
 
 function save(): void {
-  if (trace) vscode.setState({ ...panelState(trace), open });
+  if (trace) vscode.setState({ ...panelState({ trace }), open });
+  else if (report) vscode.setState({ ...panelState({ report }), open });
 }
 
 const sectionContext: SectionContext = {
@@ -54,6 +59,14 @@ function toolbar(): HTMLElement {
     b.addEventListener('click', () => post(msg));
     return b;
   };
+  if (report) {
+    return h(
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Check actions' },
+      button('Refresh', 'Refresh: check again', { type: 'refresh' }),
+      button('Copy as JSON', 'Copy the report as JSON (the swarm-lens check --json format)', { type: 'copy', text: JSON.stringify(report, null, 2) }),
+    );
+  }
   return h(
     'div',
     { class: 'toolbar', role: 'toolbar', 'aria-label': 'Trace actions' },
@@ -69,6 +82,9 @@ function timeOf(iso: string): string {
 }
 
 function header(t: Trace | undefined): HTMLElement {
+  if (report) {
+    return h('header', { class: 'top' }, h('div', { class: 'heading' }, h('h1', {}, checkTitle(report)), h('div', { class: 'meta' }, `${checkMeta(report)} · ${timeOf(report.takenAt)}`)), toolbar());
+  }
   const title = t ? panelTitle(t) : loading ?? 'Trace';
   const pills: HTMLElement[] = [];
   if (t?.service) pills.push(h('span', { class: 'pill' }, t.service.endpointMode));
@@ -127,10 +143,12 @@ function diagram(t: Trace): HTMLElement {
 function render(): void {
   const app = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
   clear(app);
-  document.title = trace ? panelTitle(trace) : 'Swarm Lens trace';
+  document.title = report ? checkTitle(report) : trace ? panelTitle(trace) : 'Swarm Lens trace';
   app.append(header(trace), statusArea());
   const main = h('main', { class: loading ? 'content busy' : 'content', 'aria-busy': loading ? 'true' : 'false' });
-  if (trace) {
+  if (report) {
+    main.append(...checkBody(sectionContext, report));
+  } else if (trace) {
     main.append(diagram(trace));
     const ok = healthLine(trace);
     if (ok) main.append(ok);
@@ -143,8 +161,17 @@ function render(): void {
 
 function receive(msg: HostMessage): void {
   switch (msg.type) {
+    case 'check':
+      report = msg.report;
+      trace = undefined;
+      loading = undefined;
+      error = undefined;
+      if (msg.theme) document.body.dataset.theme = msg.theme;
+      save();
+      break;
     case 'trace':
       trace = msg.trace;
+      report = undefined;
       loading = undefined;
       error = undefined;
       if (msg.theme) document.body.dataset.theme = msg.theme;
@@ -170,6 +197,7 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
 const restored = vscode.getState();
 if (isPanelState(restored)) {
   trace = restored.trace;
+  report = restored.report;
   open = restored.open ?? {};
 }
 render();

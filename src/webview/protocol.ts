@@ -5,10 +5,12 @@
 // Handshake: the webview restores its last trace from `getState()`, then posts `ready`; the host
 // posts nothing before that `ready` (a hidden webview is torn down, so the host waits for `ready`
 // again after the panel is shown).
+import { CHECK_VERSION, type CheckReport } from '../core/check/types';
 import { TRACE_VERSION, type Trace } from '../core/trace/types';
 
-/** The panel's view type: the same in `createWebviewPanel` and the serializer registration. */
+/** The panels' view types: the same in `createWebviewPanel` and the serializer registrations. */
 export const TRACE_VIEW_TYPE = 'swarmLens.trace';
+export const CHECK_VIEW_TYPE = 'swarmLens.check';
 
 export type RevealKind = 'service' | 'task';
 
@@ -23,13 +25,17 @@ export type WebviewMessage =
   | { type: 'openContainer'; containerId: string }
   /** Index into `trace.raw` of the trace on screen. */
   | { type: 'openRaw'; index: number }
-  | { type: 'copy'; text: string };
+  | { type: 'copy'; text: string }
+  /** From the check: trace a service from a task on a node; find a way to reach a node. */
+  | { type: 'traceOn'; service: string; node: string }
+  | { type: 'reachNode'; node: string };
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
 
 /** Host -> webview. */
 export type HostMessage =
   | { type: 'trace'; trace: Trace; theme?: ThemeKind }
+  | { type: 'check'; report: CheckReport; theme?: ThemeKind }
   /** Work in progress (a refresh); the trace on screen stays, dimmed, until the new one comes. */
   | { type: 'loading'; title: string }
   | { type: 'error'; message: string };
@@ -38,7 +44,9 @@ export type HostMessage =
 export interface PanelState {
   /** Bumped when this shape changes; a state of another version is dropped. */
   stateVersion: 1;
-  trace: Trace;
+  /** What the panel shows: a trace, or (the check panel) a check report. */
+  trace?: Trace;
+  report?: CheckReport;
   /** Sections the user opened or closed, by section id (`findings`, `dns`, `raw`, ...). */
   open?: Record<string, boolean>;
 }
@@ -65,9 +73,18 @@ export function isWebviewMessage(x: unknown): x is WebviewMessage {
       return typeof x.index === 'number' && Number.isInteger(x.index) && x.index >= 0;
     case 'copy':
       return isString(x.text, 1_000_000);
+    case 'traceOn':
+      return isString(x.service, 512) && isString(x.node, 512) && x.service.length > 0 && x.node.length > 0;
+    case 'reachNode':
+      return isString(x.node, 512) && x.node.length > 0;
     default:
       return false;
   }
+}
+
+/** The shape checks a restored or received check report must pass before it is drawn. */
+export function isCheckReport(x: unknown): x is CheckReport {
+  return isObject(x) && x.version === CHECK_VERSION && typeof x.takenAt === 'string' && ['nodes', 'services', 'findings'].every((k) => Array.isArray(x[k]));
 }
 
 /** The shape checks a restored or received trace must pass before it is drawn. */
@@ -86,6 +103,8 @@ export function isHostMessage(x: unknown): x is HostMessage {
   switch (x.type) {
     case 'trace':
       return isTrace(x.trace);
+    case 'check':
+      return isCheckReport(x.report);
     case 'loading':
       return typeof x.title === 'string';
     case 'error':
@@ -96,11 +115,11 @@ export function isHostMessage(x: unknown): x is HostMessage {
 }
 
 export function isPanelState(x: unknown): x is PanelState {
-  return isObject(x) && x.stateVersion === PANEL_STATE_VERSION && isTrace(x.trace) && (x.open === undefined || (isObject(x.open) && Object.values(x.open).every((v) => typeof v === 'boolean')));
+  return isObject(x) && x.stateVersion === PANEL_STATE_VERSION && (x.trace === undefined ? isCheckReport(x.report) : isTrace(x.trace) && x.report === undefined) && (x.open === undefined || (isObject(x.open) && Object.values(x.open).every((v) => typeof v === 'boolean')));
 }
 
-export function panelState(trace: Trace): PanelState {
-  return { stateVersion: PANEL_STATE_VERSION, trace };
+export function panelState(content: { trace: Trace } | { report: CheckReport }): PanelState {
+  return { stateVersion: PANEL_STATE_VERSION, ...content };
 }
 
 /** The panel's title: `Trace: vote`, `Mesh: 8080/tcp`, `Namespace: client.1`. */

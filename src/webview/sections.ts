@@ -11,7 +11,7 @@ export interface SectionContext {
   setOpen(id: string, open: boolean): void;
 }
 
-function section(ctx: SectionContext, id: string, heading: string, description: string, count: number | null, openByDefault: boolean, ...body: HTMLElement[]): HTMLElement {
+export function section(ctx: SectionContext, id: string, heading: string, description: string, count: number | null, openByDefault: boolean, ...body: HTMLElement[]): HTMLElement {
   const el = h('vscode-collapsible', { id: `section-${id}`, heading, description: description || null, open: ctx.isOpen(id, openByDefault), class: 'section' });
   if (count !== null) el.append(h('vscode-badge', { slot: 'decorations', variant: 'counter', 'aria-label': `${count} ${heading}` }, String(count)));
   el.append(h('div', { class: 'section-body' }, ...body));
@@ -19,7 +19,7 @@ function section(ctx: SectionContext, id: string, heading: string, description: 
   return el;
 }
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const short = (id: string): string => id.slice(0, 12);
 const basename = (p: string): string => p.split('/').pop() || p;
 
@@ -33,7 +33,7 @@ function containerLink(ctx: SectionContext, containerId: string | undefined): HT
   return linkButton(short(containerId), `Open container ${short(containerId)}`, () => ctx.post({ type: 'openContainer', containerId }), 'mono');
 }
 
-function severityPill(sev: Finding['severity']): HTMLElement {
+export function severityPill(sev: Finding['severity']): HTMLElement {
   return h('span', { class: `sev sev-${sev}` }, sev === 'error' ? 'Error' : sev === 'warning' ? 'Warning' : 'Info');
 }
 

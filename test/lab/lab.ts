@@ -10,6 +10,7 @@ import { parseHost } from '../../src/core/docker/endpoint';
 import { systemEndpointInputs } from '../../src/core/docker/system';
 import { mappedCandidates, reachCandidates, reachNodes, type ReachCandidate } from '../../src/core/nodes/reach';
 import type { TraceContext } from '../../src/core/trace/run';
+import { lbSandboxName } from '../../src/core/trace/sandbox';
 import { REPO_ROOT } from '../e2e/codeServer';
 
 export const NODES = [1, 2, 3] as const;
@@ -110,4 +111,11 @@ export function runHelper(lab: Lab, node: number, options: string[], argv: strin
   } finally {
     docker(lab, node, 'rm', '-f', id);
   }
+}
+
+/** A node's overlay1 facts from its own docker CLI: the lb_ sandbox, vote's VIP, LocalLBIndex and tasks there. */
+export function overlayFacts(lab: Lab, node: number) {
+  const id = docker(lab, node, 'network', 'inspect', '-f', '{{.Id}}', 'overlay1');
+  const services = JSON.parse(docker(lab, node, 'network', 'inspect', '--verbose', '--format', '{{json .Services}}', 'overlay1')) as Record<string, { VIP: string; LocalLBIndex: number; Tasks: { Name: string; EndpointIP: string }[] }>;
+  return { lb: lbSandboxName(id), vote: services.vote };
 }

@@ -99,7 +99,7 @@ test('host messages and the saved state round-trip through JSON with a real trac
   assert.ok(isHostMessage({ type: 'loading', title: 'Tracing vote…' }));
   assert.ok(isHostMessage({ type: 'error', message: 'Cannot connect to Docker' }));
   assert.ok(!isHostMessage({ type: 'trace', trace: { ...t, version: 999 } }));
-  const state: unknown = JSON.parse(JSON.stringify({ ...panelState(t), open: { raw: true } }));
+  const state: unknown = JSON.parse(JSON.stringify({ ...panelState({ trace: t }), open: { raw: true } }));
   assert.ok(isPanelState(state));
   assert.deepEqual(state.trace, JSON.parse(JSON.stringify(t)));
   assert.ok(!isPanelState({ ...state, stateVersion: 2 }));

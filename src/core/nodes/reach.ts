@@ -130,7 +130,11 @@ export function contextCandidates(names: string[], endpoint: (name: string) => D
   });
 }
 
-/** The candidates this machine offers: the mapped addresses first, then every docker context. */
+/**
+ * The candidates this machine offers: the mapped addresses first (a value without `://` names a
+ * docker context, so its TLS files come along), then every docker context.
+ */
 export function reachCandidates(inputs: EndpointInputs, mapped: Record<string, unknown>): ReachCandidate[] {
-  return [...mappedCandidates(mapped, (host) => nodeHostEndpoint(inputs, host)), ...contextCandidates(listContexts(inputs).map((c) => c.name), (name) => contextEndpoint(inputs, name))];
+  const endpoint = (value: string) => (value.includes('://') ? nodeHostEndpoint(inputs, value) : contextEndpoint(inputs, value.trim()));
+  return [...mappedCandidates(mapped, endpoint), ...contextCandidates(listContexts(inputs).map((c) => c.name), (name) => contextEndpoint(inputs, name))];
 }

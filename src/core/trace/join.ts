@@ -178,3 +178,26 @@ function meshStep(node: string, port: { port: number; protocol: string }, sandbo
   const selected = ingressMarks.length ? (ipvs.find((v) => v.sandbox === 'ingress_sbox' && v.fwmark === ingressMarks[0].mark) ?? null) : null;
   return { node, port: port.port, protocol: port.protocol, dnat: dnatRule?.toDestination ?? null, dnatRule: dnatRule?.raw ?? null, marks: ingressMarks, ipvs: selected };
 }
+
+/**
+ * Several nodes' traces of one published port as one trace: each node's mesh step side by side,
+ * its sandboxes named `<node>/<sandbox>` (every node has an ingress_sbox of its own).
+ */
+export function mergeMeshTraces(traces: Trace[], unreached: { node: string; why: string }[] = []): Trace {
+  const [first] = traces;
+  const tag = <T extends { sandbox: string }>(t: Trace, x: T): T => ({ ...x, sandbox: `${t.node}/${x.sandbox}` });
+  return {
+    ...first,
+    node: traces.map((t) => t.node).join(', '),
+    mesh: traces.flatMap((t) => t.mesh.map((m) => ({ ...m, marks: m.marks.map((x) => tag(t, x)), ipvs: m.ipvs && tag(t, m.ipvs) }))),
+    marks: traces.flatMap((t) => t.marks.map((x) => tag(t, x))),
+    ipvs: traces.flatMap((t) => t.ipvs.map((x) => tag(t, x))),
+    sandboxes: traces.flatMap((t) => t.sandboxes),
+    findings: [
+      ...traces.flatMap((t) => t.findings),
+      ...unreached.map((u) => ({ id: 'node-unreachable' as const, severity: 'warning' as const, title: `${u.node} was not read: its routing mesh is not shown.`, evidence: [u.why], fix: u.why })),
+    ],
+    commands: traces.flatMap((t) => t.commands.map((c) => `${c}   # on ${t.node}`)),
+    raw: traces.flatMap((t) => t.raw.map((r) => ({ ...r, title: `${t.node}: ${r.title}` }))),
+  };
+}

@@ -10,7 +10,7 @@ import { EngineError } from '../docker/errors';
 import { howToReach, readableHostnames, type NodeReach } from '../nodes/reach';
 import { canProbeFromHost, helperProbe, hostProbe, Probe, ProbeOptions } from '../netns/probe';
 import { HOST_NETNS, type ProbeOutput, type ProbeRequest } from '../netns/script';
-import { buildTrace, type TraceInput } from './join';
+import { buildTrace, mergeMeshTraces, type TraceInput } from './join';
 import { lbSandboxName, parseSandbox } from './sandbox';
 import type { DnsStep, Trace } from './types';
 
@@ -260,4 +260,25 @@ export async function traceMesh(ctx: TraceContext, port: number, protocol = 'tcp
     port: { port, protocol },
     leadCommands: [`iptables -t nat -nvL DOCKER-INGRESS`],
   });
+}
+
+/** The routing mesh of a published port on every node that can be read, side by side. */
+export async function traceMeshEverywhere(ctx: TraceContext, port: number, protocol = 'tcp'): Promise<Trace> {
+  await ensureNodes(ctx);
+  const nodes = ctx.nodes ?? [{ nodeId: ctx.cluster.snapshot.engine.nodeId, hostname: ctx.cluster.snapshot.engine.nodeName, engine: ctx.engine }];
+  const results = await Promise.all(
+    nodes.map(async (n) => {
+      if (!n.engine) return { node: n.hostname, why: n.error ?? howToReach(n.hostname) };
+      try {
+        return await traceMesh(ctx, port, protocol, n.hostname);
+      } catch (err) {
+        if (err instanceof EngineError && err.kind === 'cancelled') throw err;
+        return { node: n.hostname, why: err instanceof Error ? err.message : String(err) };
+      }
+    }),
+  );
+  const traces = results.filter((r): r is Trace => 'mesh' in r);
+  const unreached = results.filter((r): r is { node: string; why: string } => !('mesh' in r));
+  if (traces.length === 0) throw new EngineError('unreachable', unreached[0]?.why ?? 'No node could be read.', 'mesh on no node');
+  return traces.length === 1 && unreached.length === 0 ? traces[0] : mergeMeshTraces(traces, unreached);
 }

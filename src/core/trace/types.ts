@@ -24,7 +24,9 @@ export type FindingId =
   | 'mesh-unreadable'
   | 'legacy-layout'
   | 'no-source'
-  | 'sandbox-unreadable';
+  | 'sandbox-unreadable'
+  /** A node a many-node trace could not read. */
+  | 'node-unreachable';
 
 export interface Finding {
   id: FindingId;
