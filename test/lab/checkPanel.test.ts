@@ -42,6 +42,11 @@ test('palette Check Load Balancing with a backend missing on node2: the matrix s
   try {
     await withPage(vscode, workspace, 'lab-check-panel', async (page) => {
       await treeRow(page, 'vote').waitFor({ state: 'visible', timeout: 180_000 });
+      // The Nodes view says how each node's own engine is reached.
+      await page.getByRole('button', { name: 'Nodes Section' }).click();
+      for (const n of [2, 3]) await page.getByRole('treeitem', { name: new RegExp(`^node${n} manager · via lab-node${n} · `) }).waitFor({ state: 'visible', timeout: 120_000 });
+      await page.getByRole('treeitem', { name: /^node1 manager \(leader\) · connected · / }).waitFor({ state: 'visible', timeout: 30_000 });
+      await screenshot(page, 'lab/nodes-view.png');
       await palette(page, 'Swarm: Check Load Balancing');
       const frame = await panelFrame(page, 'backend-missing', 600_000);
       const cells = await frame.locator('table.matrix tbody tr').evaluateAll((rows) =>

@@ -2,6 +2,7 @@
 // engine), each compared with the control plane. Read-only, like a trace.
 import * as path from 'node:path';
 import { forEachLimited } from '../cluster/fetch';
+import { compareText } from '../cluster/order';
 import { str } from '../cluster/read';
 import { readNetworkServices } from '../cluster/snapshot';
 import type { NetworkServiceEntry, Service, Task } from '../cluster/types';
@@ -24,7 +25,8 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
   if (unknown.length) throw new EngineError('api', `No service named "${unknown[0]}" in this swarm: "docker service ls" lists them.`, `unknown service ${unknown[0]}`);
   const services = serviceNames.length ? serviceNames.map((n) => cluster.service(n)!) : [...cluster.services].filter((s) => s.mode !== 'replicated-job' && s.mode !== 'global-job');
   await ensureNodes(ctx);
-  const nodes: NodeReach[] = ctx.nodes ?? [{ nodeId: cluster.snapshot.engine.nodeId, hostname: cluster.snapshot.engine.nodeName, via: { kind: 'engine' }, engine: ctx.engine }];
+  // Rows in hostname order, the same on every run whatever order the engine lists nodes in.
+  const nodes: NodeReach[] = [...(ctx.nodes ?? [{ nodeId: cluster.snapshot.engine.nodeId, hostname: cluster.snapshot.engine.nodeName, via: { kind: 'engine' as const }, engine: ctx.engine }])].sort((a, b) => compareText(a.hostname, b.hostname));
   const reached = nodes.filter((n) => n.engine);
   // Phase 1, every node at once: its verbose networks, its containers' sandboxes and health.
   const local = await Promise.all(reached.map((n) => readLocal(ctx, n, services).catch((err: unknown) => toEngineError(err, undefined, `check ${n.hostname}`))));
