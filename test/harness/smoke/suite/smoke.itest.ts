@@ -1,4 +1,4 @@
-// Runs inside code-server's extension host against the smoke extension (test/e2e/smoke).
+// Runs inside code-server's extension host against the smoke extension (test/harness/smoke).
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 
