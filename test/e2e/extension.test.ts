@@ -8,7 +8,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { closeWorkbench, hoverText, openViewContainer, openWorkbench, quickPick, REPO_ROOT, runExtensionTests, screenshot } from './codeServer';
+import { screenshot } from './browser';
+import { REPO_ROOT } from './environment';
+import { runExtensionTests } from './extensionTests';
+import { closeWorkbench, hoverText, openViewContainer, openWorkbench, quickPick } from './workbench';
 import { startVsCodeUnderTest, type VsCodeUnderTest } from './vscodeUnderTest';
 
 let vscode: VsCodeUnderTest;

@@ -7,12 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { REPO_ROOT, consoleLogOf, hoverText, quickPick, retryGesture, screenshot, waitUntil } from './codeServer';
+import { screenshot } from './browser';
+import { REPO_ROOT } from './environment';
 import { parseBundle } from '../../src/core/bundle/bundle';
 import { bundleTraceContext } from '../../src/core/bundle/collect';
 import { traceMesh, traceService } from '../../src/core/trace/run';
 import { startVsCodeUnderTest, type VsCodeUnderTest } from './vscodeUnderTest';
-import { acceptFileDialog, contextMenu, palette, panelFrame, pick, sourcePick, treeRow, withPage as withSwarmPage } from './workbench';
+import { acceptFileDialog, consoleLogOf, contextMenu, hoverText, palette, panelFrame, pick, quickPick, retryGesture, sourcePick, treeRow, waitUntil, withPage as withSwarmPage } from './workbench';
 
 const XSS = '<img src=x onerror=alert(1)>';
 let vscode: VsCodeUnderTest;

@@ -1,7 +1,7 @@
 /**
- * Self-test of the real-VS-Code harness (test/e2e/codeServer.ts) with the throwaway extension in
- * test/harness/smoke: it checks the test tooling, not Swarm Lens, so it runs apart from the
- * product's tests (scripts/test-all.sh). Run:
+ * Self-test of the real-VS-Code harness (test/e2e: codeServer, browser, extensionTests, workbench)
+ * with the throwaway extension in test/harness/smoke: it checks the test tooling, not Swarm Lens,
+ * so it runs apart from the product's tests (scripts/test-all.sh). Run:
  *   npx tsc -p tsconfig.test.json && node --test out/test/harness/harness.test.js
  *
  * Needs code-server (scripts/install-code-server.sh) and /usr/bin/chromium. When they are missing
@@ -14,21 +14,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import {
-  ComponentUnavailableError,
-  REPO_ROOT,
-  closeWorkbench,
-  consoleLogOf,
-  installVsix,
-  launchBrowser,
-  missingComponents,
-  openViewContainer,
-  openWorkbench,
-  runExtensionTests,
-  screenshot,
-  startCodeServer,
-  type CodeServer,
-} from '../e2e/codeServer';
+import { launchBrowser, screenshot } from '../e2e/browser';
+import { installVsix, startCodeServer, type CodeServer } from '../e2e/codeServer';
+import { ComponentUnavailableError, REPO_ROOT, missingComponents } from '../e2e/environment';
+import { runExtensionTests } from '../e2e/extensionTests';
+import { closeWorkbench, consoleLogOf, openViewContainer, openWorkbench } from '../e2e/workbench';
 
 const CI = process.env.CI === 'true';
 const SMOKE_EXT = path.join(REPO_ROOT, 'test', 'harness', 'smoke');
