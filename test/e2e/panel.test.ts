@@ -271,6 +271,69 @@ test('the panel follows the dark, light and high-contrast themes: its colours ar
   assert.notEqual(contrast.background, light.background);
 });
 
+/**
+ * Every control of the panel a person can operate (shown, not disabled) in document order, named
+ * by tag and label; and which of them has the keyboard focus (-1: another element, null: focus is
+ * not in the panel). Sections are vscode-collapsible: their header takes the focus in its shadow root.
+ */
+function panelControls(frame: Frame): Promise<{ names: string[]; focused: number | null }> {
+  return frame.evaluate(() => {
+    const controls = Array.from(document.querySelectorAll<Element>('button, a[href], [role="button"], vscode-button, vscode-collapsible')).filter(
+      (e) => e.getClientRects().length > 0 && !e.hasAttribute('disabled'),
+    );
+    const active = document.activeElement;
+    const names = controls.map((e) => `${e.tagName.toLowerCase()} "${e.getAttribute('aria-label') ?? e.getAttribute('heading') ?? e.textContent?.trim()}"`);
+    return { names, focused: !active || active === document.body ? null : controls.indexOf(active) };
+  });
+}
+
+test('keyboard: Tab reaches every link and button of the panel in reading order, Enter on a backend link reveals its task', { timeout: 240_000 }, async (t) => {
+  if (!vscode.ready(t)) return;
+  await withPage('keyboard', async (page) => {
+    const frame = await demoTrace(page);
+    const { names } = await panelControls(frame);
+    assert.ok(names.length > 10, names.join('\n'));
+    // From the heading (a click there gives the panel the keyboard without focusing a control),
+    // Tab until the focus leaves the panel; the workbench may drop the first key while it settles.
+    const heading = frame.locator('h1');
+    const startAtHeading = () =>
+      retryGesture(
+        'Tab from the panel heading',
+        async () => {
+          await heading.click({ timeout: 5000 });
+          await page.keyboard.press('Tab');
+        },
+        (ms) => waitUntil('a control focused', async () => ((await panelControls(frame)).focused ?? -1) >= 0, ms),
+      );
+    await startAtHeading();
+    const order: number[] = [];
+    for (let focused = (await panelControls(frame)).focused; focused !== null && order.length <= names.length * 2; focused = (await panelControls(frame)).focused) {
+      if (focused >= 0) order.push(focused);
+      await page.keyboard.press('Tab');
+    }
+    const reached = order.map((i) => names[i]);
+    assert.deepEqual(
+      names.filter((_, i) => !order.includes(i)),
+      [],
+      `every control is reached by Tab; the order was:\n${reached.join('\n')}`,
+    );
+    assert.deepEqual(order, names.map((_, i) => i), `Tab follows the reading order:\n${reached.join('\n')}`);
+    t.diagnostic(`Tab reached all ${names.length} controls: ${[...new Set(names.map((n) => n.split(' ')[0]))].join(', ')}`);
+
+    // Enter on the last backend link (a task in the IPVS pool) selects that task in the Swarm view.
+    const target = names.map((n, i) => [n, i] as const).filter(([n]) => /^button "Reveal task vote\.\d+ /.test(n)).pop();
+    assert.ok(target, `a backend link among:\n${names.join('\n')}`);
+    const task = /Reveal task (vote\.\d+) /.exec(target[0])![1];
+    await startAtHeading();
+    for (let presses = 0; (await panelControls(frame)).focused !== target[1]; presses++) {
+      assert.ok(presses < names.length, `Tab reached ${target[0]}`);
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((task) => document.querySelector('.monaco-list-row.selected')?.getAttribute('aria-label')?.startsWith(`${task} `), task, { timeout: 30_000 });
+  });
+});
+
 test('markup in cluster data shows as text in the panel and runs nothing', { timeout: 180_000 }, async (t) => {
   if (!vscode.ready(t)) return;
   await withPage('xss', async (page) => {
