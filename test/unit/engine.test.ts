@@ -159,7 +159,7 @@ test('cancel aborts a call in flight', async () => {
 
 test('not in swarm mode, and a worker: each its own sentence', async () => {
   const inactive = structuredClone(raw);
-  (inactive.info as any).Swarm = { LocalNodeState: 'inactive', ControlAvailable: false };
+  (inactive.info as { Swarm: unknown }).Swarm = { LocalNodeState: 'inactive', ControlAvailable: false };
   let replay = await startEngineReplay(inactive);
   try {
     const err = await failure(() => loadCluster(engineAt(replay.host)));
@@ -169,7 +169,7 @@ test('not in swarm mode, and a worker: each its own sentence', async () => {
     await replay.close();
   }
   const worker = structuredClone(raw);
-  (worker.info as any).Swarm.ControlAvailable = false;
+  (worker.info as { Swarm: { ControlAvailable: boolean } }).Swarm.ControlAvailable = false;
   replay = await startEngineReplay(worker);
   try {
     assert.equal((await failure(() => loadCluster(engineAt(replay.host)))).kind, 'not-manager');
