@@ -39,7 +39,7 @@ export function installExitHooks(): void {
 /** All descendants of pid (from /proc), deepest last. Linux only; [] elsewhere. */
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = fs.readdirSync('/proc');
   } catch {

@@ -109,7 +109,7 @@ test('code-server harness', { timeout: 10 * 60_000 }, async (t) => {
         assert.match(title, /E2E SMOKE/i);
       } catch (err) {
         await screenshot(page, 'harness/smoke-view-FAILED.png').catch(() => undefined);
-        throw new Error(`${(err as Error).message}\nconsole:\n${tail(consoleLogOf(page))}`);
+        throw new Error(`${(err as Error).message}\nconsole:\n${tail(consoleLogOf(page))}`, { cause: err });
       } finally {
         await closeWorkbench(page);
       }
