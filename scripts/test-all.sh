@@ -22,8 +22,9 @@ if [ "$(uname -s)" = Linux ] && [ "$(id -u)" = 0 ]; then
   bash test/lab/up.sh >test-artifacts/lab-up.log 2>&1 &
 fi
 
-step "type-check and build the .vsix users install"
+step "type-check, lint and build the .vsix users install"
 npm run --silent typecheck
+npm run --silent lint
 npm run --silent package
 npm run --silent compile-tests   # from an empty out/: a moved test must not run from a stale copy
 
