@@ -10,7 +10,7 @@
 #   CODE_SERVER_DIR  install prefix (default: <repo>/.cache/code-server)
 #   (the version is pinned below on purpose: newer code-server releases need Node 22+)
 #
-# Why the extra steps (see /work/shared/ENVIRONMENT.md, "A real VS Code"):
+# Why the extra steps (found on Debian 12 machines without GitHub access):
 #   - kerberos builds from source: needs libkrb5-dev (+ a C/C++ toolchain and python3 for node-gyp).
 #   - @vscode/ripgrep downloads rg from GitHub (unreachable): we seed its download cache with a
 #     tarball holding Debian's rg at the top level ($TMPDIR/vscode-ripgrep-cache-1.15.11/...).

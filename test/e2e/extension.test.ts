@@ -8,7 +8,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { closeWorkbench, hoverText, openViewContainer, openWorkbench, quickPick, REPO_ROOT, runExtensionTests, screenshot } from './codeServer';
+import { screenshot } from './browser';
+import { REPO_ROOT } from './environment';
+import { runExtensionTests } from './extensionTests';
+import { closeWorkbench, hoverText, openViewContainer, openWorkbench, quickPick } from './workbench';
 import { startVsCodeUnderTest, type VsCodeUnderTest } from './vscodeUnderTest';
 
 let vscode: VsCodeUnderTest;
@@ -34,7 +37,14 @@ test('integration suite in the VS Code extension host, against the real swarm', 
   const mocha = result.consoleLog.filter((l) => /\[Extension Host\]|integration/.test(l)).map((l) => l.replace(/^.*\[Extension Host\]\s*/, ''));
   console.log(mocha.join('\n'));
   assert.equal(result.exitCode, 0, `the integration suite failed (exit ${result.exitCode}); log: test-artifacts/e2e/integration.log`);
-  assert.ok(mocha.some((l) => /\d+ passing, 0 failing/.test(l)), 'mocha reported its passing tests');
+  // "0 passing, 0 failing" is no pass: every test declared in test/integration must have run.
+  const done = mocha.map((l) => /done: (\d+) passing, (\d+) failing, (\d+) pending/.exec(l)).find((m) => m);
+  assert.ok(done, 'mocha reported its counts');
+  const [passing, failing, pending] = done.slice(1).map(Number);
+  const declared = fs.readdirSync(path.join(REPO_ROOT, 'test', 'integration')).filter((f) => f.endsWith('.test.ts')).reduce((n, f) => n + (fs.readFileSync(path.join(REPO_ROOT, 'test', 'integration', f), 'utf8').match(/^\s*test\(/gm) ?? []).length, 0);
+  assert.equal(failing, 0);
+  assert.ok(passing > 0, 'some integration tests passed');
+  assert.equal(passing + pending, declared, `each of the ${declared} tests in test/integration ran`);
 });
 
 test('the Services tree and an IP hover in the browser show the real swarm (screenshot)', { timeout: 5 * 60_000 }, async (t) => {

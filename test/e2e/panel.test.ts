@@ -7,12 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { REPO_ROOT, consoleLogOf, hoverText, quickPick, retryGesture, screenshot, waitUntil } from './codeServer';
+import { screenshot } from './browser';
+import { REPO_ROOT } from './environment';
 import { parseBundle } from '../../src/core/bundle/bundle';
 import { bundleTraceContext } from '../../src/core/bundle/collect';
 import { traceMesh, traceService } from '../../src/core/trace/run';
 import { startVsCodeUnderTest, type VsCodeUnderTest } from './vscodeUnderTest';
-import { acceptFileDialog, contextMenu, palette, panelFrame, pick, sourcePick, treeRow, withPage as withSwarmPage } from './workbench';
+import { acceptFileDialog, consoleLogOf, contextMenu, hoverText, palette, panelFrame, pick, quickPick, retryGesture, sourcePick, treeRow, waitUntil, withPage as withSwarmPage } from './workbench';
 
 const XSS = '<img src=x onerror=alert(1)>';
 let vscode: VsCodeUnderTest;
@@ -196,16 +197,65 @@ test('the demo snapshot (a collect of the lab): mark = LocalLBIndex, the FWM poo
   });
 });
 
-test('the panel in the light and high-contrast themes (screenshots)', { timeout: 240_000 }, async (t) => {
+/** A CSS colour (`#rgb[a]`, `#rrggbb[aa]`, `rgb()`, `rgba()`) as "r,g,b,a", to compare the webview's computed colours with the theme's values. */
+function rgba(colour: string): string {
+  const c = colour.trim();
+  let hex = /^#([0-9a-f]{3,8})$/i.exec(c)?.[1];
+  if (hex) {
+    if (hex.length <= 4) hex = hex.replace(/./g, '$&$&');
+    const [r, g, b, a = 255] = hex.match(/../g)!.map((x) => parseInt(x, 16));
+    return `${r},${g},${b},${Math.round((a / 255) * 100) / 100}`;
+  }
+  const fn = /^rgba?\(([^)]*)\)$/.exec(c);
+  assert.ok(fn, `a colour: "${colour}"`);
+  const [r, g, b, a = '1'] = fn[1].split(/[\s,/]+/).filter(Boolean);
+  return `${r},${g},${b},${Math.round(Number(a) * 100) / 100}`;
+}
+
+test('the panel follows the dark, light and high-contrast themes: its colours are the workbench theme\'s (screenshots)', { timeout: 360_000 }, async (t) => {
   if (!vscode.ready(t)) return;
   const settingsFile = path.join(vscode.server!.userDataDir, 'User', 'settings.json');
   const original = fs.readFileSync(settingsFile, 'utf8');
+  const seen: Record<string, { background: string; foreground: string }> = {};
   try {
-    for (const [theme, file] of [['Default Light Modern', 'panel-light.png'], ['Default High Contrast', 'panel-high-contrast.png']]) {
+    // Dark is pictured by the demo test (panel-dark.png); here its colours are compared too.
+    for (const [theme, file] of [['Default Dark Modern', undefined], ['Default Light Modern', 'panel-light.png'], ['Default High Contrast', 'panel-high-contrast.png']] as const) {
       // A new window reads the theme at start, as after a user's choice.
       fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(original), 'workbench.colorTheme': theme }));
-      await withPage(`theme-${file}`, async (page) => {
+      await withPage(`theme-${theme.replace(/ /g, '-')}`, async (page) => {
         const frame = await demoTrace(page);
+        // The theme's own values, as the workbench has them.
+        const workbench = await page.evaluate(() => {
+          const style = getComputedStyle(document.querySelector('.monaco-workbench')!);
+          const v = (name: string) => style.getPropertyValue(name).trim();
+          return { background: v('--vscode-editor-background'), foreground: v('--vscode-foreground'), link: v('--vscode-textLink-foreground'), contrastBorder: v('--vscode-contrastBorder') };
+        });
+        // What the panel paints: the page, its text, a link, a section's border.
+        const panel = await frame.evaluate(() => {
+          const body = getComputedStyle(document.body);
+          const link = document.querySelector('button.link');
+          const section = document.querySelector('vscode-collapsible.section');
+          return {
+            background: body.backgroundColor,
+            foreground: body.color,
+            link: link ? getComputedStyle(link).color : '',
+            sectionBorder: section ? getComputedStyle(section).borderTopColor : '',
+            sectionBorderWidth: section ? getComputedStyle(section).borderTopWidth : '',
+          };
+        });
+        const where = `${theme}: panel ${JSON.stringify(panel)}, workbench ${JSON.stringify(workbench)}`;
+        assert.ok(workbench.background && workbench.foreground && workbench.link, `the workbench defines the theme's colours (${where})`);
+        assert.equal(rgba(panel.background), rgba(workbench.background), `panel background = --vscode-editor-background (${where})`);
+        assert.equal(rgba(panel.foreground), rgba(workbench.foreground), `panel text = --vscode-foreground (${where})`);
+        assert.equal(rgba(panel.link), rgba(workbench.link), `a link = --vscode-textLink-foreground (${where})`);
+        // High contrast: sections get the theme's contrast border (main.css).
+        if (theme === 'Default High Contrast') {
+          assert.ok(workbench.contrastBorder, where);
+          assert.equal(panel.sectionBorderWidth, '1px', where);
+          assert.equal(rgba(panel.sectionBorder), rgba(workbench.contrastBorder), `section border = --vscode-contrastBorder (${where})`);
+        }
+        seen[theme] = { background: rgba(panel.background), foreground: rgba(panel.foreground) };
+        if (!file) return;
         // Fonts loaded and one frame painted, so the picture shows the panel as a person sees it.
         await frame.evaluate(() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(r))));
         await screenshot(page, file);
@@ -214,6 +264,74 @@ test('the panel in the light and high-contrast themes (screenshots)', { timeout:
   } finally {
     fs.writeFileSync(settingsFile, original);
   }
+  // A panel stuck in one theme would pass the checks above only if the themes were alike.
+  const [dark, light, contrast] = ['Default Dark Modern', 'Default Light Modern', 'Default High Contrast'].map((th) => seen[th]);
+  assert.notEqual(light.background, dark.background);
+  assert.notEqual(light.foreground, dark.foreground);
+  assert.notEqual(contrast.background, light.background);
+});
+
+/**
+ * Every control of the panel a person can operate (shown, not disabled) in document order, named
+ * by tag and label; and which of them has the keyboard focus (-1: another element, null: focus is
+ * not in the panel). Sections are vscode-collapsible: their header takes the focus in its shadow root.
+ */
+function panelControls(frame: Frame): Promise<{ names: string[]; focused: number | null }> {
+  return frame.evaluate(() => {
+    const controls = Array.from(document.querySelectorAll<Element>('button, a[href], [role="button"], vscode-button, vscode-collapsible')).filter(
+      (e) => e.getClientRects().length > 0 && !e.hasAttribute('disabled'),
+    );
+    const active = document.activeElement;
+    const names = controls.map((e) => `${e.tagName.toLowerCase()} "${e.getAttribute('aria-label') ?? e.getAttribute('heading') ?? e.textContent?.trim()}"`);
+    return { names, focused: !active || active === document.body ? null : controls.indexOf(active) };
+  });
+}
+
+test('keyboard: Tab reaches every link and button of the panel in reading order, Enter on a backend link reveals its task', { timeout: 240_000 }, async (t) => {
+  if (!vscode.ready(t)) return;
+  await withPage('keyboard', async (page) => {
+    const frame = await demoTrace(page);
+    const { names } = await panelControls(frame);
+    assert.ok(names.length > 10, names.join('\n'));
+    // From the heading (a click there gives the panel the keyboard without focusing a control),
+    // Tab until the focus leaves the panel; the workbench may drop the first key while it settles.
+    const heading = frame.locator('h1');
+    const startAtHeading = () =>
+      retryGesture(
+        'Tab from the panel heading',
+        async () => {
+          await heading.click({ timeout: 5000 });
+          await page.keyboard.press('Tab');
+        },
+        (ms) => waitUntil('a control focused', async () => ((await panelControls(frame)).focused ?? -1) >= 0, ms),
+      );
+    await startAtHeading();
+    const order: number[] = [];
+    for (let focused = (await panelControls(frame)).focused; focused !== null && order.length <= names.length * 2; focused = (await panelControls(frame)).focused) {
+      if (focused >= 0) order.push(focused);
+      await page.keyboard.press('Tab');
+    }
+    const reached = order.map((i) => names[i]);
+    assert.deepEqual(
+      names.filter((_, i) => !order.includes(i)),
+      [],
+      `every control is reached by Tab; the order was:\n${reached.join('\n')}`,
+    );
+    assert.deepEqual(order, names.map((_, i) => i), `Tab follows the reading order:\n${reached.join('\n')}`);
+    t.diagnostic(`Tab reached all ${names.length} controls: ${[...new Set(names.map((n) => n.split(' ')[0]))].join(', ')}`);
+
+    // Enter on the last backend link (a task in the IPVS pool) selects that task in the Swarm view.
+    const target = names.map((n, i) => [n, i] as const).filter(([n]) => /^button "Reveal task vote\.\d+ /.test(n)).pop();
+    assert.ok(target, `a backend link among:\n${names.join('\n')}`);
+    const task = /Reveal task (vote\.\d+) /.exec(target[0])![1];
+    await startAtHeading();
+    for (let presses = 0; (await panelControls(frame)).focused !== target[1]; presses++) {
+      assert.ok(presses < names.length, `Tab reached ${target[0]}`);
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((task) => document.querySelector('.monaco-list-row.selected')?.getAttribute('aria-label')?.startsWith(`${task} `), task, { timeout: 30_000 });
+  });
 });
 
 test('markup in cluster data shows as text in the panel and runs nothing', { timeout: 180_000 }, async (t) => {

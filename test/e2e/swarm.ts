@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { REPO_ROOT } from './codeServer';
+import { REPO_ROOT } from './environment';
 
 export const CI = process.env.CI === 'true';
 

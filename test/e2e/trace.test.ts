@@ -13,7 +13,7 @@ import { EngineError } from '../../src/core/docker/errors';
 import { HELPER_LABEL } from '../../src/core/netns/probe';
 import { traceMesh, traceService, TraceRunOptions } from '../../src/core/trace/run';
 import type { Trace } from '../../src/core/trace/types';
-import { waitUntil } from './codeServer';
+import { waitUntil } from './workbench';
 import { skipOrFail, swarmUp } from './swarm';
 
 const HELPER_IMAGE = 'local/swarm-lens-helper:1';

@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { ComponentUnavailableError, REPO_ROOT, installVsix, launchBrowser, missingComponents, startCodeServer, type CodeServer } from './codeServer';
+import { launchBrowser } from './browser';
+import { installVsix, startCodeServer, type CodeServer } from './codeServer';
+import { ComponentUnavailableError, REPO_ROOT, missingComponents } from './environment';
 import { skipOrFail, swarmUp } from './swarm';
 
 export interface VsCodeUnderTest {

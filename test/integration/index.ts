@@ -5,10 +5,10 @@
  *
  * Output: mocha's `spec` reporter writes through console.log, which the extension host forwards
  * to the workbench's (browser) console as "[Extension Host] ..." messages; the harness in
- * test/e2e/codeServer.ts collects those. Colors are off so the captured text stays plain.
+ * test/e2e/extensionTests.ts collects those. Colors are off so the captured text stays plain.
  *
  * Per-run environment: the web workbench cannot pass env to the extension host, so the harness
- * (test/e2e/codeServer.ts runExtensionTests({ env })) writes it to the JSON file named by
+ * (test/e2e/extensionTests.ts runExtensionTests({ env })) writes it to the JSON file named by
  * $E2E_EXTENSION_ENV_FILE; it is merged into process.env here, before the test files load.
  *
  * Environment (read inside the extension host):

@@ -54,7 +54,7 @@ export async function contextOn(lab: Lab, node: number): Promise<TraceContext & 
 /** Polls `check` until it returns a value, or fails with the last reason after `timeoutMs`. */
 export async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | string>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last = '';
+  let last: string;
   for (;;) {
     const result = await check().catch((err: unknown) => `threw ${err instanceof Error ? err.message : String(err)}`);
     if (typeof result !== 'string') return result;

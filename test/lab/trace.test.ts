@@ -145,7 +145,7 @@ for (const node of NODES) {
  */
 function watchPool(node: number, lb: string): { stop(): Array<Map<string, number>> } {
   const name = `swarm-lens-test-watch-${node}`;
-  docker(lab, node, 'ps', '-aq', '--filter', `name=^${name}$`) && docker(lab, node, 'rm', '-f', name);
+  if (docker(lab, node, 'ps', '-aq', '--filter', `name=^${name}$`)) docker(lab, node, 'rm', '-f', name);
   const client = docker(lab, node, 'ps', '-q', '--filter', 'label=com.docker.swarm.service.name=client');
   const netnsDir = path.dirname(docker(lab, node, 'inspect', '-f', '{{.NetworkSettings.SandboxKey}}', client));
   docker(lab, node, 'run', '-d', '--name', name, '--label', 'swarm-lens.test=1', '--network', 'none', '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN',

@@ -18,6 +18,8 @@ export interface EngineReplay {
   socketPath: string;
   host: string;
   requests: string[];
+  /** Resolves once no client connection is open (at once when none is). */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,15 +61,22 @@ export async function startEngineReplay(raw: RawCluster, options: ReplayOptions 
     if (special?.delayMs) setTimeout(respond, special.delayMs);
     else respond();
   });
+  let idleWaiters: (() => void)[] = [];
   server.on('connection', (s) => {
     sockets.add(s);
-    s.on('close', () => sockets.delete(s));
+    s.on('close', () => {
+      sockets.delete(s);
+      if (sockets.size > 0) return;
+      for (const resolve of idleWaiters) resolve();
+      idleWaiters = [];
+    });
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   return {
     socketPath,
     host: `unix://${socketPath}`,
     requests,
+    idle: () => (sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- these tests edit raw Engine API JSON in place (newer shapes, mutations). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSnapshot, formatPort, RawCluster } from '../../src/core/cluster/snapshot';

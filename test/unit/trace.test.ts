@@ -257,11 +257,15 @@ test('garbage in every output never throws and never invents a finding about the
     for (const d of b.nodes[0].output.dns) d.result.output = junk();
     const t = await trace(b, { service: 'vote' });
     assert.equal(t.service?.name, 'vote');
-    // Junk holds no pool and no mark: nothing may be said about backends or marks, and every
-    // finding shows the lines it stands on.
-    const invented = t.findings.filter((f) => ['stale-backend', 'weight-zero', 'shared-backend', 'port-several-marks', 'mark-differs-lbindex', 'ipvs-no-mark'].includes(f.id));
-    assert.deepEqual(invented.map((f) => f.id), []);
-    for (const f of t.findings) assert.ok(f.evidence.length > 0 || f.severity === 'info', `${f.id} has evidence`);
+    // Junk holds no rule, no pool and no DNS answer: the trace reads exactly that, and says only
+    // that the VIP has no mark and that DNS gave no answer for vote and tasks.vote. Nothing about
+    // backends, pools or other marks, and every finding shows the lines it stands on.
+    assert.deepEqual(t.vips.map((v) => [v.address, v.mark, v.ipvs]), [['10.0.1.4', null, null]]);
+    assert.deepEqual(t.marks, []);
+    assert.deepEqual(t.dns.map((d) => [d.query, d.answers]), [['vote', []], ['tasks.vote', []]]);
+    assert.deepEqual(t.findings.map((f) => [f.id, f.severity]), [['vip-no-mark', 'error'], ['dns-failed', 'error'], ['dns-failed', 'error']]);
+    assert.deepEqual(t.findings.find((f) => f.id === 'vip-no-mark')!.evidence, ['mangle rules read: none']);
+    for (const f of t.findings) assert.ok(f.evidence.length > 0, `${f.id} has evidence`);
   }
 });
 

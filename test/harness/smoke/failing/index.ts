@@ -2,6 +2,6 @@
 import { runMochaTests } from '../../../integration/index';
 
 export function run(): Promise<void> {
-  // *.itest.js, not *.test.js: keeps `node --test out/test/e2e/` from running these outside VS Code.
+  // *.itest.js, not *.test.js: keeps `node --test out/test/harness/` from running these outside VS Code.
   return runMochaTests(__dirname, { suffix: '.itest.js' });
 }

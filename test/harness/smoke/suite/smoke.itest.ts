@@ -1,4 +1,4 @@
-// Runs inside code-server's extension host against the smoke extension (test/e2e/smoke).
+// Runs inside code-server's extension host against the smoke extension (test/harness/smoke).
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 
@@ -44,6 +44,10 @@ suite('e2e-smoke extension', () => {
   });
 
   describe('bdd globals also work', () => {
-    it('describe/it run too', () => assert.ok(true));
+    it('describe/it see the activated extension and its commands', async () => {
+      assert.ok(vscode.extensions.getExtension(EXT_ID)?.isActive, `${EXT_ID} is active`);
+      const commands = await vscode.commands.getCommands(true);
+      for (const id of ['e2eSmoke.hello', 'e2eSmoke.items.focus']) assert.ok(commands.includes(id), `${id} is registered`);
+    });
   });
 });

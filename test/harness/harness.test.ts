@@ -1,6 +1,8 @@
 /**
- * Self-test of the real-VS-Code harness (test/e2e/codeServer.ts) with the throwaway extension in
- * test/e2e/smoke. Run:  npx tsc -p tsconfig.test.json && node --test out/test/e2e/harness.test.js
+ * Self-test of the real-VS-Code harness (test/e2e: codeServer, browser, extensionTests, workbench)
+ * with the throwaway extension in test/harness/smoke: it checks the test tooling, not Swarm Lens,
+ * so it runs apart from the product's tests (scripts/test-all.sh). Run:
+ *   npx tsc -p tsconfig.test.json && node --test out/test/harness/harness.test.js
  *
  * Needs code-server (scripts/install-code-server.sh) and /usr/bin/chromium. When they are missing
  * or cannot start: FAILS if CI=true, otherwise prints one line saying what is missing and skips.
@@ -12,25 +14,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import {
-  ComponentUnavailableError,
-  REPO_ROOT,
-  closeWorkbench,
-  consoleLogOf,
-  installVsix,
-  launchBrowser,
-  missingComponents,
-  openViewContainer,
-  openWorkbench,
-  runExtensionTests,
-  screenshot,
-  startCodeServer,
-  type CodeServer,
-} from './codeServer';
+import { launchBrowser, screenshot } from '../e2e/browser';
+import { installVsix, startCodeServer, type CodeServer } from '../e2e/codeServer';
+import { ComponentUnavailableError, REPO_ROOT, missingComponents } from '../e2e/environment';
+import { runExtensionTests } from '../e2e/extensionTests';
+import { closeWorkbench, consoleLogOf, openViewContainer, openWorkbench } from '../e2e/workbench';
 
 const CI = process.env.CI === 'true';
-const SMOKE_EXT = path.join(REPO_ROOT, 'test', 'e2e', 'smoke');
-const SMOKE_OUT = path.join(REPO_ROOT, 'out', 'test', 'e2e', 'smoke');
+const SMOKE_EXT = path.join(REPO_ROOT, 'test', 'harness', 'smoke');
+const SMOKE_OUT = path.join(REPO_ROOT, 'out', 'test', 'harness', 'smoke');
 
 function unavailable(t: { skip(msg: string): void }, what: string): void {
   const msg = `e2e harness: ${what}`;
@@ -75,8 +67,8 @@ test('code-server harness', { timeout: 10 * 60_000 }, async (t) => {
         workspaceFolder: workspace,
         env: { E2E_SMOKE_MARKER: 'from-harness', E2E_SMOKE_WORKSPACE: workspace },
         timeoutMs: 120_000,
-        screenshotPath: 'e2e/harness-passing-run.png',
-        logPath: 'e2e/harness-passing-run.log',
+        screenshotPath: 'harness/passing-run.png',
+        logPath: 'harness/passing-run.log',
       });
       t.diagnostic(`passing run: exit ${res.exitCode} in ${res.durationMs} ms`);
       assert.equal(res.exitCode, 0, `expected exit code 0, console:\n${tail(res.consoleLog)}`);
@@ -93,7 +85,7 @@ test('code-server harness', { timeout: 10 * 60_000 }, async (t) => {
         extensionTestsPath: path.join(SMOKE_OUT, 'failing', 'index.js'),
         workspaceFolder: workspace,
         timeoutMs: 120_000,
-        logPath: 'e2e/harness-failing-run.log',
+        logPath: 'harness/failing-run.log',
       });
       t.diagnostic(`failing run: exit ${res.exitCode} in ${res.durationMs} ms`);
       assert.equal(res.exitCode, 1, `expected exit code 1, console:\n${tail(res.consoleLog)}`);
@@ -110,14 +102,14 @@ test('code-server harness', { timeout: 10 * 60_000 }, async (t) => {
         await row.waitFor({ state: 'visible', timeout: 30_000 });
         t.diagnostic(`smoke tree populated ${Date.now() - t0} ms after goto`);
         await row.click();
-        const file = await screenshot(page, 'e2e/harness-smoke-view.png');
+        const file = await screenshot(page, 'harness/smoke-view.png');
         t.diagnostic(`screenshot: ${file}`);
         assert.ok(fs.statSync(file).size > 10_000);
         const title = await page.locator('.part.sidebar .composite.title').innerText();
         assert.match(title, /E2E SMOKE/i);
       } catch (err) {
-        await screenshot(page, 'e2e/harness-smoke-view-FAILED.png').catch(() => undefined);
-        throw new Error(`${(err as Error).message}\nconsole:\n${tail(consoleLogOf(page))}`);
+        await screenshot(page, 'harness/smoke-view-FAILED.png').catch(() => undefined);
+        throw new Error(`${(err as Error).message}\nconsole:\n${tail(consoleLogOf(page))}`, { cause: err });
       } finally {
         await closeWorkbench(page);
       }
@@ -143,7 +135,7 @@ test('code-server harness', { timeout: 10 * 60_000 }, async (t) => {
         try {
           await openViewContainer(page, 'E2E Smoke');
           await page.locator('.part.sidebar .monaco-list-row', { hasText: 'gamma' }).waitFor({ timeout: 30_000 });
-          await screenshot(page, 'e2e/harness-vsix-view.png');
+          await screenshot(page, 'harness/vsix-view.png');
         } finally {
           await closeWorkbench(page);
         }

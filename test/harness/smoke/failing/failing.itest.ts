@@ -1,4 +1,4 @@
-// Deliberately failing: test/e2e/harness.test.ts expects this run to end with exit code 1.
+// Deliberately failing: test/harness/harness.test.ts expects this run to end with exit code 1.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 
