@@ -112,7 +112,7 @@ test('swarm-lens check --json through node1 with --node-host: the contract, exit
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /^node2 +ok +address /m);
   assert.match(text.stdout, /^node3 +- +not reached$/m);
-  assert.match(text.stdout, /^WARN  node3 \* node-unreachable: Swarm Lens cannot reach node3's engine/m);
+  assert.match(text.stdout, /^WARN {2}node3 \* node-unreachable: Swarm Lens cannot reach node3's engine/m);
   assert.equal(text.stdout.match(/^(WARN|ERROR) /gm)?.length, 1, 'nothing else');
   const bad = cli(['check', '--host', 'unix:///nonexistent/docker.sock']);
   assert.equal(bad.status, 2);
