@@ -8,6 +8,7 @@ import { ServicesTreeProvider } from '../src/vscode/servicesTree';
 import { hoverMarkdown } from '../src/vscode/hover';
 import { execFileSync, fork } from 'node:child_process';
 import { syntheticCluster } from './syntheticCluster';
+import { benchCheckVsTrace } from './checkVsTrace';
 import { ipvsListing, swarmSave } from './parseInputs';
 import { parseIptablesSave, parseIpvsadm } from '../src/core/parse';
 import { benchTraceVsManual } from './traceVsManual';
@@ -103,6 +104,13 @@ async function main(): Promise<void> {
     row('swarm-lens trace vote, host probe (whole CLI process)', `${ms(live.traceHostMs)} (${(live.manualMs / live.traceHostMs).toFixed(1)}x faster)`, 'aim: at least 2x');
     row('swarm-lens trace vote, helper probe (whole CLI process)', `${ms(live.traceHelperMs)} (${(live.manualMs / live.traceHelperMs).toFixed(1)}x faster)`);
     row('Helper containers started per helper trace', `${live.helpersPerTrace}`);
+  }
+
+  const lab = await benchCheckVsTrace(repoRoot, 5);
+  if (typeof lab === 'string') console.log(`Check vs trace on the lab: skipped, ${lab}`);
+  else {
+    row('swarm-lens trace vote on the lab, helper probe (whole CLI process)', ms(lab.traceMs));
+    row(`swarm-lens check, ${lab.nodes} nodes × ${lab.services} services, one helper per node`, `${ms(lab.checkMs)} (${(lab.checkMs / lab.traceMs).toFixed(1)}x one trace)`, 'aim: at most 2x');
   }
 
   const panel = await benchPanelPaint(repoRoot, 200, 5);

@@ -28,27 +28,25 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
   // Rows in hostname order, the same on every run whatever order the engine lists nodes in.
   const nodes: NodeReach[] = [...(ctx.nodes ?? [{ nodeId: cluster.snapshot.engine.nodeId, hostname: cluster.snapshot.engine.nodeName, via: { kind: 'engine' as const }, engine: ctx.engine }])].sort((a, b) => compareText(a.hostname, b.hostname));
   const reached = nodes.filter((n) => n.engine);
-  // Phase 1, every node at once: its verbose networks, its containers' sandboxes and health.
-  const local = await Promise.all(reached.map((n) => readLocal(ctx, n, services).catch((err: unknown) => toEngineError(err, undefined, `check ${n.hostname}`))));
-  const health: HealthMap = new Map();
-  for (const l of local) if (!(l instanceof EngineError)) for (const [id, h] of l.health) health.set(id, h);
-  // Phase 2, every node at once: one probe run each, then the comparison.
-  const findings: CheckFinding[] = [];
+  // Every node at once, each on its own: its verbose networks, its containers' sandboxes and
+  // health, then one probe run. Only the comparison waits for all (health comes from every node).
   const failed = new Map<string, string>();
-  await Promise.all(
-    reached.map(async (n, i) => {
-      const l = local[i];
+  const readings = await Promise.all(
+    reached.map(async (n) => {
       try {
-        if (l instanceof EngineError) throw l;
-        const reading = await probeNode(ctx, n, l, services);
-        findings.push(...compareNode(cluster, reading, services, health));
+        const local = await readLocal(ctx, n, services);
+        return { local, reading: await probeNode(ctx, n, local, services) };
       } catch (err) {
         const e = toEngineError(err, undefined, `check ${n.hostname}`);
         if (e.kind === 'cancelled') throw e;
         failed.set(n.hostname, e.message);
+        return undefined;
       }
     }),
   );
+  const health: HealthMap = new Map();
+  for (const r of readings) if (r) for (const [id, h] of r.local.health) health.set(id, h);
+  const findings: CheckFinding[] = readings.flatMap((r) => (r ? compareNode(cluster, r.reading, services, health) : []));
   for (const n of nodes) {
     const error = n.engine ? failed.get(n.hostname) : n.error;
     if (error === undefined) continue;
