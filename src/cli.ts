@@ -41,6 +41,9 @@ Options:
   --node-host <node>=<docker host>
                        how to reach a node's own engine (repeatable); other nodes are found
                        through the docker contexts whose engine is that node
+  --swarm-job          read the nodes reached no other way through a short-lived swarm job
+                       (a replicated job pinned to the node, removed afterwards): the only
+                       change Swarm Lens ever makes to a cluster, and only with this flag
   --snapshot <file>    answer from a saved snapshot instead of a live engine
   --helper-image <img> image for the helper container (default nicolaka/netshoot)
   --probe host|helper  how to enter namespaces (default: host when root on the node, else helper)
@@ -154,7 +157,8 @@ async function main(argv: string[]): Promise<number> {
     if (bundle) return bundleTraceContext(bundle, options);
     const cluster = await loadCluster(engine, interrupted.signal);
     // Other nodes' engines are looked for only when a command needs one (asking contexts takes a moment).
-    const reach = () => reachNodes(cluster, engine, reachCandidates(systemEndpointInputs(), mapped), { timeoutMs: Math.min(timeoutMs, 5000), engineFor: (endpoint) => new Engine(endpoint, { timeoutMs }) }, interrupted.signal);
+    const reach = () =>
+      reachNodes(cluster, engine, reachCandidates(systemEndpointInputs(), mapped), { timeoutMs: Math.min(timeoutMs, 5000), engineFor: (endpoint) => new Engine(endpoint, { timeoutMs }), swarmJobs: args.flags.has('--swarm-job') }, interrupted.signal);
     return { cluster, engine, options, reach };
   };
 

@@ -11,7 +11,8 @@ import { dnsSourceOn } from '../core/trace/run';
 import { CheckPanel } from './checkPanel';
 import type { ClusterModel } from './clusterModel';
 import type { Register } from './commands';
-import { setNodeReach } from './settings';
+import { readSettings, setNodeReach } from './settings';
+import { howToReach, type NodeReach } from '../core/nodes/reach';
 
 export interface CheckCommandDeps {
   model: ClusterModel;
@@ -25,7 +26,12 @@ async function runCheck(model: ClusterModel, services: string[], token?: vscode.
     const controller = new AbortController();
     const links = [own, token].filter((t): t is vscode.CancellationToken => !!t).map((t) => t.onCancellationRequested(() => controller.abort()));
     try {
-      return await checkLoadBalancing(await model.traceContext(controller.signal), services);
+      const ctx = await model.traceContext(controller.signal);
+      if (!(await confirmSwarmJobs(ctx.nodes ?? [], model.endpoint?.host ?? 'the connected engine'))) {
+        // Declined: those nodes are named as unreached, nothing is created.
+        ctx.nodes = ctx.nodes?.map((n) => (n.jobVia ? { nodeId: n.nodeId, hostname: n.hostname, error: howToReach(n.hostname) } : n));
+      }
+      return await checkLoadBalancing(ctx, services);
     } catch (err) {
       if (controller.signal.aborted || (err instanceof EngineError && err.kind === 'cancelled')) return undefined;
       throw err;
@@ -33,6 +39,28 @@ async function runCheck(model: ClusterModel, services: string[], token?: vscode.
       for (const l of links) l.dispose();
     }
   });
+}
+
+let jobsConfirmed = false;
+
+/**
+ * The one write Swarm Lens may make to a cluster, and only when turned on: asks once per window,
+ * naming what will be created where. True when no job is needed or the user agreed.
+ */
+async function confirmSwarmJobs(nodes: readonly NodeReach[], manager: string): Promise<boolean> {
+  const jobs = nodes.filter((n) => n.jobVia).map((n) => n.hostname);
+  if (jobs.length === 0 || jobsConfirmed) return true;
+  const create = 'Create Swarm Jobs';
+  const answer = await vscode.window.showWarningMessage(
+    `Swarm Lens will create a short-lived swarm job on ${jobs.join(', ')} through ${manager}`,
+    {
+      modal: true,
+      detail: `One replicated-job service per node (swarm-lens-probe-…), pinned to it, running ${readSettings().helperImage} with the node's netns folder mounted read-only and SYS_ADMIN/NET_ADMIN. It reads the load balancers and is removed when done, also on cancel. Nothing else is ever changed (setting swarmLens.trace.swarmJob).`,
+    },
+    create,
+  );
+  jobsConfirmed = answer === create;
+  return jobsConfirmed;
 }
 
 export function registerCheckCommands(deps: CheckCommandDeps, register: Register): vscode.Disposable[] {

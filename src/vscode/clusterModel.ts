@@ -107,10 +107,10 @@ export class ClusterModel implements vscode.Disposable {
     const inputs = systemEndpointInputs();
     const engine = this.engine();
     const candidates = reachCandidates(inputs, settings.nodes);
-    const key = JSON.stringify([engine.endpoint.host, settings.timeoutMs, candidates.map((c) => [c.via, c.node, 'invalid' in c.endpoint ? c.endpoint.invalid : c.endpoint.host]), cluster.snapshot.nodes.map((n) => [n.id, n.hostname])]);
+    const key = JSON.stringify([engine.endpoint.host, settings.timeoutMs, settings.swarmJob, candidates.map((c) => [c.via, c.node, 'invalid' in c.endpoint ? c.endpoint.invalid : c.endpoint.host]), cluster.snapshot.nodes.map((n) => [n.id, n.hostname])]);
     if (this.reachCache?.key === key && Date.now() - this.reachCache.at < REACH_TTL_MS) return this.reachCache.nodes;
     const timeoutMs = Math.min(settings.timeoutMs, 5000);
-    const nodes = reachNodes(cluster, engine, candidates, { timeoutMs, engineFor: (endpoint) => new Engine(endpoint, { timeoutMs: settings.timeoutMs }) });
+    const nodes = reachNodes(cluster, engine, candidates, { timeoutMs, engineFor: (endpoint) => new Engine(endpoint, { timeoutMs: settings.timeoutMs }), swarmJobs: settings.swarmJob });
     const entry: NonNullable<ClusterModel['reachCache']> = { key, at: Date.now(), nodes };
     this.reachCache = entry;
     void nodes.then(

@@ -11,6 +11,8 @@ export interface Settings {
   probe: 'auto' | 'host' | 'helper';
   /** Node hostname or ID -> its own Docker address. */
   nodes: Record<string, unknown>;
+  /** Read nodes reached no other way through a short-lived swarm job (off by default). */
+  swarmJob: boolean;
 }
 
 export function readSettings(): Settings {
@@ -25,6 +27,7 @@ export function readSettings(): Settings {
     helperImage: c.get<string>('trace.helperImage', 'nicolaka/netshoot') || 'nicolaka/netshoot',
     probe: c.get<'auto' | 'host' | 'helper'>('trace.probe', 'auto'),
     // A hand-edited settings.json may hold anything here: only an object of strings is read.
+    swarmJob: c.get<boolean>('trace.swarmJob', false) === true,
     nodes: ((v) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}))(c.get<unknown>('nodes', {})),
   };
 }

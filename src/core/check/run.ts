@@ -8,7 +8,8 @@ import { readNetworkServices } from '../cluster/snapshot';
 import type { NetworkServiceEntry, Service, Task } from '../cluster/types';
 import type { EngineReader } from '../docker/engine';
 import { EngineError, toEngineError } from '../docker/errors';
-import { viaText, type NodeReach } from '../nodes/reach';
+import { readable, viaText, type NodeReach } from '../nodes/reach';
+import { DEFAULT_NETNS_DIR, jobProbe } from '../netns/jobProbe';
 import { HOST_NETNS, type ProbeRequest } from '../netns/script';
 import { chooseProbe, dnsSourceOn, ensureNodes, lbRequests, recheckZeroWeights, type TraceContext } from '../trace/run';
 import { parseSandbox } from '../trace/sandbox';
@@ -27,14 +28,14 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
   await ensureNodes(ctx);
   // Rows in hostname order, the same on every run whatever order the engine lists nodes in.
   const nodes: NodeReach[] = [...(ctx.nodes ?? [{ nodeId: cluster.snapshot.engine.nodeId, hostname: cluster.snapshot.engine.nodeName, via: { kind: 'engine' as const }, engine: ctx.engine }])].sort((a, b) => compareText(a.hostname, b.hostname));
-  const reached = nodes.filter((n) => n.engine);
+  const reached = nodes.filter(readable);
   // Every node at once, each on its own: its verbose networks, its containers' sandboxes and
   // health, then one probe run. Only the comparison waits for all (health comes from every node).
   const failed = new Map<string, string>();
   const readings = await Promise.all(
     reached.map(async (n) => {
       try {
-        const local = await readLocal(ctx, n, services);
+        const local = n.engine ? await readLocal(ctx, n, services) : jobLocal(ctx, n);
         return { local, reading: await probeNode(ctx, n, local, services) };
       } catch (err) {
         const e = toEngineError(err, undefined, `check ${n.hostname}`);
@@ -48,16 +49,16 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
   for (const r of readings) if (r) for (const [id, h] of r.local.health) health.set(id, h);
   const findings: CheckFinding[] = readings.flatMap((r) => (r ? compareNode(cluster, r.reading, services, health) : []));
   for (const n of nodes) {
-    const error = n.engine ? failed.get(n.hostname) : n.error;
+    const error = readable(n) ? failed.get(n.hostname) : n.error;
     if (error === undefined) continue;
     const ready = cluster.snapshot.nodes.find((x) => x.id === n.nodeId)?.state === 'ready';
     findings.push({
       code: 'node-unreachable',
       // An address that was set up and fails is an error; a node nobody said how to reach is a gap.
-      severity: n.configured || n.engine ? 'error' : 'warning',
+      severity: n.configured || readable(n) ? 'error' : 'warning',
       node: n.hostname,
       service: '*',
-      message: n.engine ? `${n.hostname} could not be checked: ${error}` : error,
+      message: readable(n) ? `${n.hostname} could not be checked: ${error}` : error,
       evidence: [`swarm node state: ${ready ? 'ready' : 'not ready'}`, `reached through: ${viaText(n.via)}`],
     });
   }
@@ -67,14 +68,15 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
   return {
     version: CHECK_VERSION,
     takenAt: ctx.takenAt ?? new Date().toISOString(),
-    nodes: nodes.map((n) => ({ id: n.nodeId, hostname: n.hostname, reachable: !!n.engine && !failed.has(n.hostname), via: viaText(n.via), ...(n.engine ? (failed.has(n.hostname) ? { error: failed.get(n.hostname) } : {}) : { error: n.error }) })),
+    nodes: nodes.map((n) => ({ id: n.nodeId, hostname: n.hostname, reachable: readable(n) && !failed.has(n.hostname), via: viaText(n.via), ...(readable(n) ? (failed.has(n.hostname) ? { error: failed.get(n.hostname) } : {}) : { error: n.error }) })),
     services: services.map((s) => s.name),
     findings,
   };
 }
 
 interface LocalState {
-  engine: EngineReader;
+  /** The node's own engine; none when a swarm job reads it. */
+  engine?: EngineReader;
   /** Container id -> SandboxKey, for this node's running task containers. */
   sandboxKeys: Map<string, string>;
   tasks: Task[];
@@ -108,11 +110,20 @@ async function readLocal(ctx: TraceContext, node: NodeReach, services: Service[]
   return { engine, sandboxKeys, tasks: tasks.filter((t) => sandboxKeys.has(t.containerId!)), health, views };
 }
 
+/**
+ * What a swarm job can know of a node without its engine: its running tasks (the manager lists
+ * them), the default netns folder; no sandbox keys (so no DNS view), no LocalLBIndex, no health.
+ */
+function jobLocal(ctx: TraceContext, node: NodeReach): LocalState {
+  const tasks = ctx.cluster.snapshot.tasks.filter((t) => t.nodeName === node.hostname && t.state === 'running');
+  return { sandboxKeys: new Map(), tasks, health: new Map(), views: new Map() };
+}
+
 async function probeNode(ctx: TraceContext, node: NodeReach, local: LocalState, services: Service[]): Promise<NodeReading> {
   const { cluster } = ctx;
   const anyKey = local.sandboxKeys.values().next().value as string | undefined;
-  if (!anyKey) throw new EngineError('api', `no running container on ${node.hostname} to locate its network namespaces`, 'no SandboxKey');
-  const dir = path.dirname(anyKey);
+  if (!anyKey && local.engine) throw new EngineError('api', `no running container on ${node.hostname} to locate its network namespaces`, 'no SandboxKey');
+  const dir = anyKey ? path.dirname(anyKey) : DEFAULT_NETNS_DIR;
   const localNetworks = new Set(local.tasks.flatMap((t) => t.addresses.map((a) => a.networkId)));
   const overlays = [...new Set(services.flatMap((s) => s.networkIds))].filter((id) => localNetworks.has(id) && !cluster.network(id)?.ingress);
   const mesh = services.some((s) => s.ports.some((p) => p.publishMode === 'ingress' && p.publishedPort));
@@ -122,7 +133,7 @@ async function probeNode(ctx: TraceContext, node: NodeReach, local: LocalState, 
   const dnsSources: NodeReading['dns'] = [];
   for (const networkId of overlays) {
     for (const service of services.filter((s) => s.networkIds.includes(networkId))) {
-      const source = dnsSourceOn(local.tasks, service, networkId);
+      const source = dnsSourceOn(local.tasks.filter((t) => local.sandboxKeys.has(t.containerId!)), service, networkId);
       if (!source) continue;
       const netns = local.sandboxKeys.get(source.containerId!)!;
       for (const name of [service.name, `tasks.${service.name}`]) {
@@ -131,7 +142,7 @@ async function probeNode(ctx: TraceContext, node: NodeReach, local: LocalState, 
       }
     }
   }
-  const probe = chooseProbe(local.engine, dir, ctx.options);
+  const probe = local.engine ? chooseProbe(local.engine, dir, ctx.options) : jobProbe(node.jobVia!, node.nodeId, dir, ctx.options);
   const output = await probe.run(requests, ctx.signal, node.hostname);
   const recheck = await recheckZeroWeights(probe, output, node.hostname, ctx.options.recheckDelayMs, ctx.signal);
   // The probe answers in request order: pair each DNS answer with the network it was asked for.

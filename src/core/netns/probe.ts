@@ -16,8 +16,19 @@ import { HOST_NETNS, MARKER, PROBE_SCRIPT, ProbeOutput, ProbeRequest, probeArgs,
 export const HELPER_LABEL = 'swarm-lens.helper';
 const SELF_NETNS = '/proc/self/ns/net';
 
+/**
+ * Paths as a helper sees them: the node's netns folder mounted at /netns, and the node's own
+ * namespace as the helper's own (it runs on the host network for that). `back` undoes it.
+ */
+export function helperPaths(netnsDir: string) {
+  return {
+    inside: (p: string) => (p === HOST_NETNS ? SELF_NETNS : p.startsWith(netnsDir + '/') ? '/netns/' + path.basename(p) : p),
+    back: (p: string) => (p === SELF_NETNS ? HOST_NETNS : p.startsWith('/netns/') ? path.join(netnsDir, p.slice('/netns/'.length)) : p),
+  };
+}
+
 export interface Probe {
-  readonly kind: 'host' | 'helper' | 'offline';
+  readonly kind: 'host' | 'helper' | 'job' | 'offline';
   /** `node`: whose namespaces (a snapshot holds several nodes' dumps; a live probe reaches one). */
   run(requests: readonly ProbeRequest[], signal?: AbortSignal, node?: string): Promise<ProbeOutput>;
 }
@@ -127,9 +138,8 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
       // (EACCES even with SYS_ADMIN and the host's PID namespace): a helper that needs it runs
       // on the host network instead and enters its own namespace.
       const hostNetwork = requests.some((r) => r.netns === HOST_NETNS);
-      const inside = (p: string) => (p === HOST_NETNS ? SELF_NETNS : p.startsWith(netnsDir + '/') ? '/netns/' + path.basename(p) : p);
+      const { inside, back } = helperPaths(netnsDir);
       const mapped = requests.map((r) => ({ ...r, netns: inside(r.netns) }));
-      const back = (p: string) => (p === SELF_NETNS ? HOST_NETNS : p.startsWith('/netns/') ? path.join(netnsDir, p.slice('/netns/'.length)) : p);
       // A known name, so the container can be removed without its id.
       const name = `swarm-lens-helper-${randomBytes(6).toString('hex')}`;
       const timer = new AbortController();
@@ -182,7 +192,7 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
 }
 
 /** Docker's multiplexed log stream (8-byte frame headers) to plain text; plain text passes through. */
-function demux(buffer: Buffer | string): string {
+export function demux(buffer: Buffer | string): string {
   if (typeof buffer === 'string') return buffer;
   const parts: Buffer[] = [];
   let offset = 0;

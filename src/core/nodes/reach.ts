@@ -12,7 +12,9 @@ export type ReachVia =
   | { kind: 'engine' }
   | { kind: 'setting'; host: string }
   | { kind: 'context'; context: string }
-  | { kind: 'snapshot' };
+  | { kind: 'snapshot' }
+  /** A short-lived swarm job through the connected manager (opt-in): load balancers only. */
+  | { kind: 'job' };
 
 export interface NodeReach {
   nodeId: string;
@@ -23,6 +25,8 @@ export interface NodeReach {
   error?: string;
   /** An address was configured for this node and failed: worse than no address at all. */
   configured?: boolean;
+  /** Reached by a swarm job through this manager: its namespaces can be read, its engine not asked. */
+  jobVia?: DockerEndpoint;
 }
 
 /** An engine that may run on some node: a mapped address (for `node`) or a context (any node). */
@@ -38,6 +42,8 @@ export interface ReachOptions {
   /** Per /info call: a context that does not answer soon is not worth waiting for. */
   timeoutMs: number;
   engineFor(endpoint: DockerEndpoint): EngineReader & { kind: 'live' };
+  /** The user turned swarm jobs on: a node reached no other way is read through one. */
+  swarmJobs?: boolean;
 }
 
 export function viaText(via: ReachVia | undefined): string {
@@ -50,6 +56,8 @@ export function viaText(via: ReachVia | undefined): string {
       return `docker context ${via.context}`;
     case 'snapshot':
       return 'the snapshot';
+    case 'job':
+      return 'a swarm job (load balancers only)';
     default:
       return 'not reached';
   }
@@ -98,8 +106,15 @@ export async function reachNodes(cluster: Cluster, connected: EngineReader, cand
         : `swarmLens.nodes maps ${node.hostname} to ${bad.candidate.via.kind === 'setting' ? bad.candidate.via.host : ''}, but that engine is ${other ? other.hostname : `not in this swarm (node ID "${bad.nodeId || 'none'}")`}: fix the mapping.`;
       return { ...base, error: why, configured: true };
     }
+    // Only a node that is up can run a job; one that is down is named as unreached.
+    if (options.swarmJobs && connected.kind === 'live' && node.state === 'ready') return { ...base, via: { kind: 'job' }, jobVia: connected.endpoint };
     return { ...base, error: howToReach(node.hostname) };
   });
+}
+
+/** Nodes whose namespaces can be read at all: through their engine or a swarm job. */
+export function readable(n: NodeReach): boolean {
+  return !!n.engine || !!n.jobVia;
 }
 
 /** Hostnames whose namespaces can be read, the connected node first. */

@@ -51,6 +51,7 @@ export async function engineOn(ctx: TraceContext, node: string): Promise<EngineR
   await ensureNodes(ctx);
   const reach = ctx.nodes?.find((n) => n.hostname === node);
   if (reach?.engine) return reach.engine;
+  if (reach?.jobVia) throw new EngineError('unreachable', `${node} is reached only through a swarm job, which reads its load balancers (Check Load Balancing) but cannot find a container's namespace: add a docker context whose engine runs on ${node} to trace from it.`, `job only for ${node}`);
   // A snapshot without per-node readers answers for the nodes it holds.
   if (!ctx.nodes && ctx.engine.kind === 'snapshot') return ctx.engine;
   throw new EngineError('unreachable', reach?.error ?? howToReach(node), `no engine for node ${node}`);

@@ -144,7 +144,7 @@ export interface Trace {
   takenAt: string;
   /** The node whose namespaces were read. */
   node: string;
-  probe: 'host' | 'helper' | 'offline';
+  probe: 'host' | 'helper' | 'job' | 'offline';
   /** 18.06+ keeps rules in per-network lb_ sandboxes; older engines in each container. */
   layout: 'lb-sandbox' | 'legacy' | 'unknown';
   service?: { id: string; name: string; endpointMode: string };

@@ -17,7 +17,8 @@ umount -l /sys
 mount -t sysfs sysfs /sys
 mount --make-rprivate $N/cgroup
 mount --move $N/cgroup /sys/fs/cgroup
-# Fixed paths, per node: /run (containerd and shim sockets, /run/docker/plugins, xtables lock),
+# Fixed paths, per node: /run (containerd and shim sockets, dockerd's exec root /run/docker with
+# its netns folder at the default /var/run/docker/netns, as on a real node; xtables lock),
 # /etc/docker, /var/lib (swarm writes /var/lib/docker/network/files), resolv.conf.
 mkdir -p $N/run/lock $N/etc-docker $N/varlib/upper $N/varlib/work
 mount --bind $N/run /run
@@ -47,5 +48,5 @@ done
 echo "node$i: containerd ready"
 # The env var: swarm tasks use the local image instead of trying a registry first.
 DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 exec dockerd -H unix://$N/docker.sock --containerd $C/containerd.sock \
-  --config-file $N/daemon.json --data-root $N/data --exec-root $N/exec --pidfile $N/dockerd.pid \
+  --config-file $N/daemon.json --data-root $N/data --pidfile $N/dockerd.pid \
   --cgroup-parent /lab-node$i

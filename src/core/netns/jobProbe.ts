@@ -1,0 +1,86 @@
+// The third way into a node's namespaces, only where the user turned it on: a short-lived swarm
+// job (a replicated job pinned to the node) created through a manager, running the helper image
+// with the node's netns folder mounted read-only, its output read from the service's logs. The
+// only write to the cluster Swarm Lens ever makes; the service is removed afterwards, also on
+// cancel, and labelled so a leftover can be found.
+import { randomBytes } from 'node:crypto';
+import type { DockerEndpoint } from '../docker/endpoint';
+import { EngineError, toEngineError } from '../docker/errors';
+import { EngineHttp } from '../docker/http';
+import { checkProbeRequests } from './guard';
+import { demux, HELPER_LABEL, helperPaths, type Probe, type ProbeOptions } from './probe';
+import { HOST_NETNS, MARKER, PROBE_SCRIPT, probeArgs, splitProbeOutput } from './script';
+
+export const JOB_NAME_PREFIX = 'swarm-lens-probe-';
+/** Where a default install keeps its sandboxes; the job cannot ask the node's engine. */
+export const DEFAULT_NETNS_DIR = '/var/run/docker/netns';
+
+const DONE = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned']);
+
+/** The service spec of one probe run on one node (exported for the test that reads it). */
+export function jobSpec(name: string, nodeId: string, netnsDir: string, image: string, args: string[], hostNetwork: boolean): unknown {
+  return {
+    Name: name,
+    Labels: { [HELPER_LABEL]: '1' },
+    Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: image,
+        Command: ['sh'],
+        Args: ['-c', PROBE_SCRIPT, 'swarm-lens', ...args],
+        Labels: { [HELPER_LABEL]: '1' },
+        Mounts: [{ Type: 'bind', Source: netnsDir, Target: '/netns', ReadOnly: true }],
+        // setns needs SYS_ADMIN; reading iptables and IPVS needs NET_ADMIN. Nothing else.
+        CapabilityAdd: ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN'],
+      },
+      Placement: { Constraints: [`node.id==${nodeId}`] },
+      RestartPolicy: { Condition: 'none' },
+      Networks: hostNetwork ? [{ Target: 'host' }] : [],
+    },
+  };
+}
+
+export function jobProbe(manager: DockerEndpoint, nodeId: string, netnsDir: string, options: ProbeOptions): Probe {
+  return {
+    kind: 'job',
+    run: async (requests, signal) => {
+      checkProbeRequests(requests, netnsDir);
+      if (!/^[a-z0-9]{25}$/.test(nodeId)) throw new EngineError('bad-response', 'Refused to create a swarm job: the node ID is not one.', `node id ${JSON.stringify(nodeId.slice(0, 80))}`);
+      const api = new EngineHttp(manager);
+      const { inside, back } = helperPaths(netnsDir);
+      const hostNetwork = requests.some((r) => r.netns === HOST_NETNS);
+      const name = `${JOB_NAME_PREFIX}${randomBytes(6).toString('hex')}`;
+      const deadline = AbortSignal.timeout(options.timeoutMs);
+      const abort = signal ? AbortSignal.any([signal, deadline]) : deadline;
+      try {
+        abort.throwIfAborted();
+        // Like the helper's create: never aborted mid-flight, so the removal below finds what it made.
+        await api.json('POST', '/services/create', AbortSignal.timeout(30_000), jobSpec(name, nodeId, netnsDir, options.helperImage, probeArgs(requests.map((r) => ({ ...r, netns: inside(r.netns) }))), hostNetwork));
+        const filters = encodeURIComponent(JSON.stringify({ service: [name] }));
+        let state = '';
+        let message = '';
+        for (let pause = 200; ; pause = Math.min(pause * 2, 1000)) {
+          abort.throwIfAborted();
+          const tasks = (await api.json('GET', `/tasks?filters=${filters}`, abort)) as { Status?: { State?: string; Err?: string; Message?: string } }[];
+          const status = tasks[0]?.Status;
+          state = status?.State ?? '';
+          message = status?.Err || status?.Message || '';
+          if (DONE.has(state)) break;
+          await new Promise((r) => setTimeout(r, pause));
+        }
+        const logs = await api.send('GET', `/services/${name}/logs?stdout=1&stderr=1`, abort);
+        const text = logs.status === 200 ? demux(logs.body) : '';
+        if (state !== 'complete' || !text.includes(MARKER)) {
+          throw new EngineError('api', `The swarm job on the node ended "${state}" without the namespace dump: check that ${options.helperImage} is on the node and may run with SYS_ADMIN and NET_ADMIN; see the log.`, `job ${name}: ${state} ${message}; logs HTTP ${logs.status}: ${text.slice(0, 300)}`);
+        }
+        return splitProbeOutput(text, back);
+      } catch (err) {
+        if (deadline.aborted && !signal?.aborted) throw new EngineError('timeout', `The swarm job did not finish in ${options.timeoutMs / 1000} s: check that the image ${options.helperImage} is on the node.`, `job ${name} timeout`);
+        throw toEngineError(err, manager, `swarm job (${options.helperImage})`);
+      } finally {
+        // Removed whatever happened, with a signal of its own (the run's may be aborted).
+        await api.send('DELETE', `/services/${name}`, AbortSignal.timeout(15_000)).catch(() => undefined);
+      }
+    },
+  };
+}
