@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { CheckReport } from '../core/check/types';
 import { CHECK_VIEW_TYPE, isPanelState, isWebviewMessage, type HostMessage, type WebviewMessage } from '../webview/protocol';
-import { pageHtml, themeKind } from './tracePanel';
+import { pageHtml, panelOptions, themeKind } from './tracePanel';
 
 export interface CheckPanelHandlers {
   /** Checks again (same services); the panel shows progress meanwhile and the error if it throws. */
@@ -30,7 +30,7 @@ export class CheckPanel implements vscode.Disposable {
       CheckPanel.current.panel.reveal();
       return CheckPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(CHECK_VIEW_TYPE, TITLE, vscode.ViewColumn.Active, CheckPanel.options(context.extensionUri));
+    const panel = vscode.window.createWebviewPanel(CHECK_VIEW_TYPE, TITLE, vscode.ViewColumn.Active, panelOptions(context.extensionUri));
     return new CheckPanel(context, panel, report, handlers);
   }
 
@@ -40,14 +40,10 @@ export class CheckPanel implements vscode.Disposable {
       async deserializeWebviewPanel(panel, state: unknown) {
         if (!isPanelState(state) || !state.report) return panel.dispose();
         CheckPanel.current?.dispose();
-        panel.webview.options = CheckPanel.options(context.extensionUri);
+        panel.webview.options = panelOptions(context.extensionUri);
         new CheckPanel(context, panel, state.report, handlers);
       },
     });
-  }
-
-  private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')] };
   }
 
   private constructor(context: vscode.ExtensionContext, readonly panel: vscode.WebviewPanel, private report: CheckReport, private readonly handlers: CheckPanelHandlers) {

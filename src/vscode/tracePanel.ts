@@ -114,6 +114,11 @@ function nonce(): string {
   return randomBytes(18).toString('base64').replace(/[+/=]/g, '');
 }
 
+/** Scripts on, and nothing loaded but the panel's own bundle. */
+export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')] };
+}
+
 /** The panel's page: nothing from the cluster in it (the trace arrives by message). */
 export function pageHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const n = nonce();
@@ -183,7 +188,7 @@ export class TracePanel implements vscode.Disposable {
   }
 
   private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')] };
+    return panelOptions(extensionUri);
   }
 
   private constructor(

@@ -7,28 +7,14 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { checkLoadBalancing } from '../../src/core/check/run';
 import type { CheckFinding, CheckReport } from '../../src/core/check/types';
-import { skipOrFail } from '../e2e/swarm';
-import { docker, eventually, inSandbox, overlayFacts, labMapping, labUp, NODES, reachingContext, type Lab } from './lab';
+import { docker, eventually, inSandbox, overlayFacts, labMapping, LAB_TEST, labSuite, NODES, reachingContext, type Lab } from './lab';
 
 let lab: Lab;
-let missing: string | undefined;
-
-before(() => {
-  const up = labUp();
-  if ('missing' in up) missing = up.missing;
-  else lab = up;
-});
-
-function ready(t: { skip(msg: string): void }): boolean {
-  if (!missing) return true;
-  skipOrFail(t, missing);
-  return false;
-}
-
-const T = { timeout: 15 * 60_000 };
+const ready = labSuite((up) => (lab = up));
+const T = LAB_TEST;
 
 const show = (f: CheckFinding) => `${f.node}/${f.service}/${f.code}${f.address ? ` ${f.address}` : ''}: ${f.message}`;
 

@@ -3,13 +3,11 @@
 // error and every other cell ok, the finding names the task, and its link traces vote on node2.
 // The screenshot is the README's picture of the check (docs/check-panel.png).
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { screenshot } from '../e2e/codeServer';
-import { startVsCodeUnderTest, type VsCodeUnderTest } from '../e2e/vscodeUnderTest';
+import type { VsCodeUnderTest } from '../e2e/vscodeUnderTest';
 import { palette, panelFrame, treeRow, withPage } from '../e2e/workbench';
-import { eventually, HELPER_IMAGE, inSandbox, labUp, overlayFacts, reachingContext, type Lab } from './lab';
+import { eventually, inSandbox, startVsCodeOnLab, overlayFacts, reachingContext, type Lab } from './lab';
 import { checkLoadBalancing } from '../../src/core/check/run';
 
 let vscode: VsCodeUnderTest;
@@ -17,18 +15,7 @@ let lab: Lab | undefined;
 let workspace = '';
 
 before(async () => {
-  vscode = await startVsCodeUnderTest(
-    { 'swarmLens.trace.helperImage': HELPER_IMAGE, 'swarmLens.trace.probe': 'helper', 'swarmLens.docker.timeoutSeconds': 120 },
-    () => {
-      const up = labUp();
-      if ('missing' in up) return up;
-      lab = up;
-      // node1's engine, and the lab's docker contexts, through which node2 and node3 are found.
-      return { env: { DOCKER_HOST: up.host(1), DOCKER_CONFIG: up.env.DOCKER_CONFIG } };
-    },
-  );
-  workspace = path.join(vscode.dir, 'ws');
-  fs.mkdirSync(workspace);
+  ({ vscode, workspace } = await startVsCodeOnLab(true, (up) => (lab = up)));
 });
 
 after(() => vscode.dispose());

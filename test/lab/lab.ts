@@ -3,6 +3,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { before } from 'node:test';
 import { loadCluster } from '../../src/core/cluster/load';
 import type { Cluster } from '../../src/core/cluster/cluster';
 import { Engine } from '../../src/core/docker/engine';
@@ -12,6 +13,8 @@ import { mappedCandidates, reachCandidates, reachNodes, type ReachCandidate } fr
 import type { TraceContext } from '../../src/core/trace/run';
 import { lbSandboxName } from '../../src/core/trace/sandbox';
 import { REPO_ROOT } from '../e2e/codeServer';
+import { skipOrFail } from '../e2e/swarm';
+import { startVsCodeUnderTest, type VsCodeUnderTest } from '../e2e/vscodeUnderTest';
 
 export const NODES = [1, 2, 3] as const;
 export const HELPER_IMAGE = 'local/swarm-lens-helper:1';
@@ -75,9 +78,9 @@ export function labMapping(lab: Lab, nodes: readonly number[] = NODES): ReachCan
 }
 
 /** A context read through node `node`'s engine that reaches the other nodes through `candidates`. */
-export async function reachingContext(lab: Lab, node: number, candidates: ReachCandidate[] = labContexts(lab)): Promise<TraceContext & { cluster: Cluster }> {
+export async function reachingContext(lab: Lab, node: number, candidates: ReachCandidate[] = labContexts(lab), swarmJobs = false): Promise<TraceContext & { cluster: Cluster }> {
   const ctx = await contextOn(lab, node);
-  return { ...ctx, reach: () => reachNodes(ctx.cluster, ctx.engine, candidates, { timeoutMs: 5000, engineFor: (endpoint) => new Engine(endpoint, { timeoutMs: 60_000 }) }) };
+  return { ...ctx, reach: () => reachNodes(ctx.cluster, ctx.engine, candidates, { timeoutMs: 5000, engineFor: (endpoint) => new Engine(endpoint, { timeoutMs: 60_000 }), swarmJobs }) };
 }
 
 /** The folder of a node's sandboxes (where its SandboxKeys point). */
@@ -118,4 +121,45 @@ export function overlayFacts(lab: Lab, node: number) {
   const id = docker(lab, node, 'network', 'inspect', '-f', '{{.Id}}', 'overlay1');
   const services = JSON.parse(docker(lab, node, 'network', 'inspect', '--verbose', '--format', '{{json .Services}}', 'overlay1')) as Record<string, { VIP: string; LocalLBIndex: number; Tasks: { Name: string; EndpointIP: string }[] }>;
   return { lb: lbSandboxName(id), vote: services.vote };
+}
+
+/** A lab test's time limit: the emulated nodes take seconds per container. */
+export const LAB_TEST = { timeout: 15 * 60_000 };
+
+/**
+ * The lab for one suite: brought up (or reused) before its tests and handed to `onUp`. The
+ * returned `ready(t)` is false when the lab is missing, after failing the test (CI) or skipping it.
+ */
+export function labSuite(onUp: (lab: Lab) => void): (t: { skip(msg: string): void }) => boolean {
+  let missing: string | undefined;
+  before(() => {
+    const up = labUp();
+    if ('missing' in up) missing = up.missing;
+    else onUp(up);
+  });
+  return (t) => {
+    if (!missing) return true;
+    skipOrFail(t, missing);
+    return false;
+  };
+}
+
+/**
+ * A real VS Code (code-server) on the lab, connected to node1's engine; with `contexts`, the lab's
+ * docker contexts too (through which node2 and node3 are found). Settings for emulated nodes.
+ */
+export async function startVsCodeOnLab(contexts: boolean, onUp: (lab: Lab) => void): Promise<{ vscode: VsCodeUnderTest; workspace: string }> {
+  const vscode = await startVsCodeUnderTest(
+    // The lab is emulated: its Engine API and a helper container take seconds, not milliseconds.
+    { 'swarmLens.trace.helperImage': HELPER_IMAGE, 'swarmLens.trace.probe': 'helper', 'swarmLens.docker.timeoutSeconds': 120 },
+    () => {
+      const up = labUp();
+      if ('missing' in up) return up;
+      onUp(up);
+      return { env: { DOCKER_HOST: up.host(1), ...(contexts ? { DOCKER_CONFIG: up.env.DOCKER_CONFIG } : {}) } };
+    },
+  );
+  const workspace = path.join(vscode.dir, 'ws');
+  fs.mkdirSync(workspace);
+  return { vscode, workspace };
 }

@@ -5,30 +5,17 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { CHECK_VERSION, type CheckReport } from '../../src/core/check/types';
 import { contextOn } from './lab';
 import { traceService } from '../../src/core/trace/run';
 import { REPO_ROOT } from '../e2e/codeServer';
-import { skipOrFail } from '../e2e/swarm';
-import { docker, HELPER_IMAGE, labContexts, labMapping, labUp, reachingContext, type Lab } from './lab';
+import { docker, eventually, HELPER_IMAGE, inSandbox, labContexts, labMapping, LAB_TEST, labSuite, overlayFacts, reachingContext, type Lab } from './lab';
+import { checkLoadBalancing } from '../../src/core/check/run';
 
 let lab: Lab;
-let missing: string | undefined;
-
-before(() => {
-  const up = labUp();
-  if ('missing' in up) missing = up.missing;
-  else lab = up;
-});
-
-function ready(t: { skip(msg: string): void }): boolean {
-  if (!missing) return true;
-  skipOrFail(t, missing);
-  return false;
-}
-
-const T = { timeout: 15 * 60_000 };
+const ready = labSuite((up) => (lab = up));
+const T = LAB_TEST;
 
 function cli(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), ...args], {
@@ -120,4 +107,55 @@ test('swarm-lens check --json through node1 with --node-host: the contract, exit
   const usage = cli(['check', '--node-host', 'node2']);
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /--node-host takes NODE=HOST/);
+});
+
+/** Services a swarm job of Swarm Lens left on the lab (none may remain). */
+function probeServices(): string[] {
+  return docker(lab, 1, 'service', 'ls', '--filter', 'name=swarm-lens-probe-', '--format', '{{.Name}}').split('\n').filter(Boolean);
+}
+
+test('opt-in swarm job: node3 reached no other way is checked through a job on node3, which is gone afterwards; a fault there is found', T, async (t) => {
+  if (!ready(t)) return;
+  // node2 through its context; node3 has none: with swarm jobs on, a job reads it.
+  const candidates = labContexts(lab).filter((c) => !(c.via.kind === 'context' && c.via.context === 'lab-node3'));
+  const withJobs = () => reachingContext(lab, 1, candidates, true);
+  const clean = await checkLoadBalancing(await withJobs());
+  assert.deepEqual(clean.findings.map((f) => `${f.node}/${f.service}/${f.code}: ${f.message}`), []);
+  assert.equal(clean.nodes.find((n) => n.hostname === 'node3')?.via, 'a swarm job (load balancers only)');
+  assert.equal(clean.nodes.find((n) => n.hostname === 'node3')?.reachable, true);
+  assert.deepEqual(probeServices(), [], 'the job is removed after the check');
+
+  const { lb, vote } = overlayFacts(lab, 3);
+  const victim = vote.Tasks[0];
+  const mark = String(vote.LocalLBIndex);
+  inSandbox(lab, 3, lb, 'ipvsadm', '-d', '-f', mark, '-r', victim.EndpointIP);
+  try {
+    const faulty = await checkLoadBalancing(await withJobs());
+    assert.deepEqual(faulty.findings.map((f) => `${f.node}/${f.service}/${f.code}/${f.address}`), [`node3/vote/backend-missing/${victim.EndpointIP}`]);
+  } finally {
+    inSandbox(lab, 3, lb, 'ipvsadm', '-a', '-f', mark, '-r', victim.EndpointIP, '-m', '-w', '1');
+  }
+  assert.deepEqual(probeServices(), []);
+
+  // Cancelled while its job runs: the job is removed all the same.
+  const controller = new AbortController();
+  const running = checkLoadBalancing({ ...(await withJobs()), signal: controller.signal });
+  await eventually('the swarm job exists', 120_000, async () => (probeServices().length ? true : 'not yet'));
+  controller.abort();
+  await assert.rejects(running, /Cancelled/);
+  await eventually('no swarm job left after the cancel', 60_000, async () => (probeServices().length === 0 ? true : probeServices().join(',')));
+});
+
+test('swarm-lens check --swarm-job: the CLI reaches a node with no context through a job; without the flag it is only named', T, async (t) => {
+  if (!ready(t)) return;
+  const noContexts = { DOCKER_CONFIG: path.join(REPO_ROOT, 'test-artifacts', 'no-docker-config') };
+  const run = cli(['check', '--json', '--swarm-job', '--host', lab.host(1), '--node-host', `node2=${lab.host(2)}`], noContexts);
+  assert.equal(run.status, 0, run.stderr);
+  const report = JSON.parse(run.stdout) as CheckReport;
+  assert.equal(report.nodes.find((n) => n.hostname === 'node3')?.via, 'a swarm job (load balancers only)');
+  assert.deepEqual(report.findings, []);
+  assert.deepEqual(probeServices(), []);
+  const without = JSON.parse(cli(['check', '--json', '--host', lab.host(1), '--node-host', `node2=${lab.host(2)}`], noContexts).stdout) as CheckReport;
+  assert.equal(without.nodes.find((n) => n.hostname === 'node3')?.reachable, false);
+  assert.deepEqual(probeServices(), [], 'no job without the flag');
 });

@@ -7,27 +7,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { screenshot } from '../e2e/codeServer';
-import { startVsCodeUnderTest, type VsCodeUnderTest } from '../e2e/vscodeUnderTest';
+import type { VsCodeUnderTest } from '../e2e/vscodeUnderTest';
 import { contextMenu, panelFrame, pick, sourcePick, treeRow, withPage } from '../e2e/workbench';
-import { docker, HELPER_IMAGE, labUp, type Lab } from './lab';
+import { docker, startVsCodeOnLab, type Lab } from './lab';
 
 let vscode: VsCodeUnderTest;
 let lab: Lab | undefined;
 let workspace = '';
 
 before(async () => {
-  vscode = await startVsCodeUnderTest(
-    // The lab is emulated: its Engine API and a helper container take seconds, not milliseconds.
-    { 'swarmLens.trace.helperImage': HELPER_IMAGE, 'swarmLens.trace.probe': 'helper', 'swarmLens.docker.timeoutSeconds': 120 },
-    () => {
-      const up = labUp();
-      if ('missing' in up) return up;
-      lab = up;
-      return { env: { DOCKER_HOST: up.host(1) } };
-    },
-  );
-  workspace = path.join(vscode.dir, 'ws');
-  fs.mkdirSync(workspace);
+  ({ vscode, workspace } = await startVsCodeOnLab(false, (up) => (lab = up)));
 });
 
 after(() => vscode.dispose());

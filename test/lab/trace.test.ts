@@ -3,31 +3,17 @@
 // comes from the docker CLI of the node read, never from the trace itself.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import { HELPER_LABEL } from '../../src/core/netns/probe';
 import { PROBE_SCRIPT, splitProbeOutput } from '../../src/core/netns/script';
 import { lbSandboxName, parseSandbox } from '../../src/core/trace/sandbox';
 import { traceMesh, traceService } from '../../src/core/trace/run';
 import type { Trace } from '../../src/core/trace/types';
-import { skipOrFail } from '../e2e/swarm';
-import { contextOn, docker, eventually, HELPER_IMAGE, labUp, NODES, type Lab } from './lab';
+import { contextOn, docker, eventually, HELPER_IMAGE, LAB_TEST, labSuite, NODES, type Lab } from './lab';
 
 let lab: Lab;
-let missing: string | undefined;
-
-before(() => {
-  const up = labUp();
-  if ('missing' in up) missing = up.missing;
-  else lab = up;
-});
-
-function ready(t: { skip(msg: string): void }): boolean {
-  if (!missing) return true;
-  skipOrFail(t, missing);
-  return false;
-}
-
-const T = { timeout: 15 * 60_000 };
+const ready = labSuite((up) => (lab = up));
+const T = LAB_TEST;
 
 interface RunningTask {
   id: string;
