@@ -117,9 +117,11 @@ ip netns exec "$NETNS" qemu-system-x86_64 -name swarm-lens-lab \
   -virtfs "local,path=$LAB/guest,mount_tag=labout,security_model=none,id=labout" \
   -netdev tap,id=n0,ifname=tap1,script=no,downscript=no -device virtio-net-pci,netdev=n0 \
   >"$LAB/qemu.err" 2>&1 9>&- || fail "QEMU did not start: $(head -3 "$LAB/qemu.err")"
-# The host reaches node I's API through a unix socket forwarded into the namespace.
+# The host reaches node I's API through a unix socket forwarded into the namespace. A deep listen
+# queue, as dockerd's own socket has: socat's default (5) refuses (EAGAIN) or resets connections
+# when a check asks all nodes at once.
 for i in $(seq 1 $NODES); do
-  ip netns exec "$NETNS" setsid socat UNIX-LISTEN:"$(sock "$i")",fork,mode=600,unlink-early \
+  ip netns exec "$NETNS" setsid socat UNIX-LISTEN:"$(sock "$i")",fork,mode=600,unlink-early,backlog=512 \
     TCP:$GUEST_ADDR:238$i </dev/null >/dev/null 2>&1 9>&- &
   echo $! >"$LAB/socat$i.pid"
 done

@@ -32,6 +32,7 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
   // Every node at once, each on its own: its verbose networks, its containers' sandboxes and
   // health, then one probe run. Only the comparison waits for all (health comes from every node).
   const failed = new Map<string, string>();
+  const details = new Map<string, string>();
   const readings = await Promise.all(
     reached.map(async (n) => {
       try {
@@ -41,6 +42,7 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
         const e = toEngineError(err, undefined, `check ${n.hostname}`);
         if (e.kind === 'cancelled') throw e;
         failed.set(n.hostname, e.message);
+        details.set(n.hostname, e.detail);
         return undefined;
       }
     }),
@@ -59,7 +61,7 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
       node: n.hostname,
       service: '*',
       message: readable(n) ? `${n.hostname} could not be checked: ${error}` : error,
-      evidence: [`swarm node state: ${ready ? 'ready' : 'not ready'}`, `reached through: ${viaText(n.via)}`],
+      evidence: [`swarm node state: ${ready ? 'ready' : 'not ready'}`, `reached through: ${viaText(n.via)}`, ...(details.has(n.hostname) ? [`detail: ${details.get(n.hostname)}`] : [])],
     });
   }
   const order = new Map(nodes.map((n, i) => [n.hostname, i]));

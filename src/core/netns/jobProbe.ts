@@ -15,6 +15,9 @@ export const JOB_NAME_PREFIX = 'swarm-lens-probe-';
 /** Where a default install keeps its sandboxes; the job cannot ask the node's engine. */
 export const DEFAULT_NETNS_DIR = '/var/run/docker/netns';
 
+/** A connection the engine (or a proxy before it) dropped or refused for now: safe to ask again. */
+const DROPPED = new Set(['ECONNRESET', 'EPIPE', 'EAGAIN']);
+
 const DONE = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned']);
 
 /** The service spec of one probe run on one node (exported for the test that reads it). */
@@ -40,6 +43,22 @@ export function jobSpec(name: string, nodeId: string, netnsDir: string, image: s
   };
 }
 
+/**
+ * A read whose connection was dropped or refused for now is asked again, twice at most: reads are
+ * safe to repeat.
+ */
+async function readAgain<T>(read: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (attempt >= 3 || signal.aborted || !DROPPED.has(code ?? '')) throw err;
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+    }
+  }
+}
+
 export function jobProbe(manager: DockerEndpoint, nodeId: string, netnsDir: string, options: ProbeOptions): Probe {
   return {
     kind: 'job',
@@ -52,23 +71,32 @@ export function jobProbe(manager: DockerEndpoint, nodeId: string, netnsDir: stri
       const name = `${JOB_NAME_PREFIX}${randomBytes(6).toString('hex')}`;
       const deadline = AbortSignal.timeout(options.timeoutMs);
       const abort = signal ? AbortSignal.any([signal, deadline]) : deadline;
+      let stage = 'create';
       try {
         abort.throwIfAborted();
         // Like the helper's create: never aborted mid-flight, so the removal below finds what it made.
-        await api.json('POST', '/services/create', AbortSignal.timeout(30_000), jobSpec(name, nodeId, netnsDir, options.helperImage, probeArgs(requests.map((r) => ({ ...r, netns: inside(r.netns) }))), hostNetwork));
+        const spec = jobSpec(name, nodeId, netnsDir, options.helperImage, probeArgs(requests.map((r) => ({ ...r, netns: inside(r.netns) }))), hostNetwork);
+        await api.json('POST', '/services/create', AbortSignal.timeout(30_000), spec).catch(async (err: NodeJS.ErrnoException) => {
+          // A connection dropped before the answer: the service may exist or not. Only when it does not is it created again.
+          if (!DROPPED.has(err.code ?? '')) throw err;
+          const exists = (await readAgain(() => api.send('GET', `/services/${name}`, AbortSignal.timeout(30_000)), abort)).status === 200;
+          if (!exists) await api.json('POST', '/services/create', AbortSignal.timeout(30_000), spec);
+        });
+        stage = 'wait';
         const filters = encodeURIComponent(JSON.stringify({ service: [name] }));
         let state = '';
         let message = '';
         for (let pause = 200; ; pause = Math.min(pause * 2, 1000)) {
           abort.throwIfAborted();
-          const tasks = (await api.json('GET', `/tasks?filters=${filters}`, abort)) as { Status?: { State?: string; Err?: string; Message?: string } }[];
+          const tasks = (await readAgain(() => api.json('GET', `/tasks?filters=${filters}`, abort), abort)) as { Status?: { State?: string; Err?: string; Message?: string } }[];
           const status = tasks[0]?.Status;
           state = status?.State ?? '';
           message = status?.Err || status?.Message || '';
           if (DONE.has(state)) break;
           await new Promise((r) => setTimeout(r, pause));
         }
-        const logs = await api.send('GET', `/services/${name}/logs?stdout=1&stderr=1`, abort);
+        stage = 'logs';
+        const logs = await readAgain(() => api.send('GET', `/services/${name}/logs?stdout=1&stderr=1`, abort), abort);
         const text = logs.status === 200 ? demux(logs.body) : '';
         if (state !== 'complete' || !text.includes(MARKER)) {
           throw new EngineError('api', `The swarm job on the node ended "${state}" without the namespace dump: check that ${options.helperImage} is on the node and may run with SYS_ADMIN and NET_ADMIN; see the log.`, `job ${name}: ${state} ${message}; logs HTTP ${logs.status}: ${text.slice(0, 300)}`);
@@ -76,7 +104,7 @@ export function jobProbe(manager: DockerEndpoint, nodeId: string, netnsDir: stri
         return splitProbeOutput(text, back);
       } catch (err) {
         if (deadline.aborted && !signal?.aborted) throw new EngineError('timeout', `The swarm job did not finish in ${options.timeoutMs / 1000} s: check that the image ${options.helperImage} is on the node.`, `job ${name} timeout`);
-        throw toEngineError(err, manager, `swarm job (${options.helperImage})`);
+        throw toEngineError(err, manager, `swarm job (${options.helperImage}), ${stage}`);
       } finally {
         // Removed whatever happened, with a signal of its own (the run's may be aborted).
         await api.send('DELETE', `/services/${name}`, AbortSignal.timeout(15_000)).catch(() => undefined);
