@@ -14,6 +14,13 @@ const FAKE_DIG = `
 const fs = require('fs');
 const argv = process.argv.slice(2);
 if (process.env.FAKE_NSENTER_FAIL) { process.stderr.write('nsenter: cannot open ' + argv[0] + ': No such file or directory\\n'); process.exit(1); }
+if (argv.includes('-Lnc')) { process.stdout.write('IPVS connection entries\\npro expire state       source             virtual            destination\\n'); process.exit(0); }
+if (argv.includes('--timeout')) { process.stdout.write('Timeout (tcp tcpfin udp): 900 120 300\\n'); process.exit(0); }
+const sysctl = argv.find((a) => a.startsWith('/proc/sys/net/ipv4/vs/'));
+if (sysctl) {
+  if (sysctl.endsWith('quiescent_template')) { process.stderr.write('cat: ' + sysctl + ': No such file or directory\\n'); process.exit(1); }
+  process.stdout.write((sysctl.endsWith('reuse_mode') ? '0' : '1') + '\\n'); process.exit(0);
+}
 if (!argv.includes('dig')) process.exit(0);
 const names = fs.readFileSync(0, 'utf8').split('\\n').filter(Boolean).map((l) => l.replace(/^-q /, ''));
 let out = '';
@@ -70,4 +77,24 @@ test('sandbox reads between questions keep their order, and a brief read skips t
     [OTHER, ['iptables-save', 'ipvsadm-ln', 'ipvsadm-s', 'proc-ip-vs', 'ip-addr']],
   ]);
   assert.deepEqual(out.dns.map((d) => d.name), ['vote', 'web']);
+});
+
+test('a full read of a load-balancer sandbox adds its connections, timeouts and IPVS sysctls; a brief read and a container do not', () => {
+  const LB = '/var/run/docker/netns/lb_abcdef012';
+  const INGRESS = '/var/run/docker/netns/ingress_sbox';
+  const out = splitProbeOutput(runScript([{ kind: 'sandbox', netns: LB }, { kind: 'sandbox', netns: INGRESS }, { kind: 'sandbox', netns: LB, brief: true }, { kind: 'sandbox', netns: NS }]));
+  const extra = ['ipvsadm-lnc', 'ipvsadm-timeout', 'ipvs-sysctls'];
+  assert.deepEqual(out.sandboxes.map((s) => extra.filter((k) => k in s.sections)), [extra, extra, [], []]);
+  const lb = out.sandboxes[0].sections;
+  assert.match(lb['ipvsadm-lnc']!.output, /^IPVS connection entries\npro expire state/);
+  assert.equal(lb['ipvsadm-lnc']!.command, `nsenter --net=${LB} ipvsadm -Lnc`);
+  assert.equal(lb['ipvsadm-timeout']!.output, 'Timeout (tcp tcpfin udp): 900 120 300');
+  assert.equal(lb['ipvsadm-timeout']!.command, `nsenter --net=${LB} ipvsadm -L --timeout`);
+  assert.deepEqual(lb['ipvs-sysctls']!.output.split('\n'), [
+    'net.ipv4.vs.conn_reuse_mode = 0',
+    'net.ipv4.vs.expire_nodest_conn = 1',
+    `net.ipv4.vs.expire_quiescent_template: cat: /proc/sys/net/ipv4/vs/expire_quiescent_template: No such file or directory`,
+  ]);
+  assert.equal(lb['ipvs-sysctls']!.exitCode, 1, 'one setting could not be read');
+  assert.match(lb['ipvs-sysctls']!.command, /^nsenter --net=\S+ cat \/proc\/sys\/net\/ipv4\/vs\/conn_reuse_mode /);
 });
