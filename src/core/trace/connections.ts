@@ -71,3 +71,54 @@ export function connectionLine(c: ConnectionRow): string {
   const virtual = `${c.virtual.address}:${c.virtual.port}${c.virtual.service ? ` (${c.virtual.service})` : ''}`;
   return `${endText(c.client)} -> ${virtual} -> ${endText(c.backend)}  ${c.protocol} ${c.state} ${formatExpiry(c.expiresInSeconds)} left  [${c.sandbox}]`;
 }
+
+/** `swarm-lens connections --json`: a contract; fields are only ever added. */
+export interface ConnectionsReport {
+  version: 1;
+  service: string;
+  node: string;
+  connections: {
+    client: ReportEnd;
+    virtual: { address: string; port: number };
+    backend: ReportEnd;
+    state: string;
+    expiresInSeconds: number;
+    sandbox: string;
+  }[];
+}
+
+interface ReportEnd {
+  address: string;
+  port: number;
+  /** The task that has the address, and its node. */
+  task?: string;
+  node?: string;
+}
+
+function reportEnd(e: ConnectionEnd): ReportEnd {
+  return { address: e.address, port: e.port, ...(e.task ? { task: e.task.name, node: e.task.node } : {}) };
+}
+
+export function connectionsReport(trace: Trace): ConnectionsReport {
+  return {
+    version: 1,
+    service: trace.service?.name ?? '',
+    node: trace.node,
+    connections: traceConnections(trace).map((c) => ({
+      client: reportEnd(c.client),
+      virtual: { address: c.virtual.address, port: c.virtual.port },
+      backend: reportEnd(c.backend),
+      state: c.state,
+      expiresInSeconds: c.expiresInSeconds,
+      sandbox: c.sandbox,
+    })),
+  };
+}
+
+/** Why a trace holds no connection table at all (null when it holds one, even an empty one). */
+export function connectionsUnread(trace: Trace): string | null {
+  if (trace.sandboxes.some((s) => s.connections !== undefined)) return null;
+  if (trace.service?.endpointMode === 'dnsrr') return `${trace.service.name} uses DNS round robin: clients connect to its tasks directly, with no IPVS connection table in between.`;
+  const why = trace.findings.find((f) => f.id === 'ipvs-missing' || f.id === 'sandbox-unreadable' || f.id === 'lb-sandbox-missing');
+  return `No IPVS connection table could be read on ${trace.node}${why ? `: ${why.title}` : ' (no load-balancer sandbox of the service was read).'}`;
+}
