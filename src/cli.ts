@@ -16,7 +16,7 @@ import { checkLoadBalancing } from './core/check/run';
 import { checkToText, hasError } from './core/check/matrix';
 import { reachCandidates, reachNodes } from './core/nodes/reach';
 import { printable, terminalSafeJson } from './core/terminalText';
-import { connectionLine, connectionsReport, connectionsUnread, traceConnections } from './core/trace/connections';
+import { connectionLine, connectionsReport, connectionsUnread, traceConnections } from './core/trace/connectionRows';
 import { traceToText } from './core/trace/text';
 import type { Trace } from './core/trace/types';
 

@@ -12,7 +12,7 @@ import { bundleTraceContext } from '../../src/core/bundle/collect';
 import { Cluster } from '../../src/core/cluster/cluster';
 import { buildSnapshot } from '../../src/core/cluster/snapshot';
 import type { SandboxSection } from '../../src/core/netns/script';
-import { connectionLine, traceConnections } from '../../src/core/trace/connections';
+import { connectionLine, traceConnections } from '../../src/core/trace/connectionRows';
 import { traceMesh, traceService } from '../../src/core/trace/run';
 import { traceToMarkdown, traceToText } from '../../src/core/trace/text';
 import { TRACE_VERSION, type Trace } from '../../src/core/trace/types';

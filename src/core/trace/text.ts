@@ -1,19 +1,10 @@
 // A trace as plain text for a terminal, and as Markdown for an export; one walk, two spellings.
 import * as path from 'node:path';
-import { connectionLine, traceConnections } from './connections';
-import type { DnsAnswerStep, SandboxRead, Trace } from './types';
+import { connectionLine, ipvsSettingsText, traceConnections } from './connectionRows';
+import type { DnsAnswerStep, Trace } from './types';
 
 function answerText(a: DnsAnswerStep): string {
   return a.owner.kind === 'vip' ? `${a.address} (VIP of ${a.owner.service})` : a.owner.kind === 'task' ? `${a.address} (${a.owner.task.name} on ${a.owner.task.node}, ${a.owner.task.state})` : `${a.address} (unknown)`;
-}
-
-/** `timeouts tcp 900 s, tcpfin 120 s, udp 300 s; conn_reuse_mode 0, ...`, or null when nothing was read. */
-export function ipvsSettingsText(s: SandboxRead): string | null {
-  const parts: string[] = [];
-  if (s.timeouts !== undefined) parts.push(s.timeouts ? `timeouts tcp ${s.timeouts.tcp} s, tcpfin ${s.timeouts.tcpfin} s, udp ${s.timeouts.udp} s` : 'timeouts not read');
-  const sysctls = Object.entries(s.sysctls ?? {});
-  if (sysctls.length) parts.push(sysctls.map(([k, v]) => `${k} ${v ?? 'not read'}`).join(', '));
-  return parts.length ? parts.join('; ') : null;
 }
 
 function heading(trace: Trace): string {
