@@ -16,11 +16,7 @@ const argv = process.argv.slice(2);
 if (process.env.FAKE_NSENTER_FAIL) { process.stderr.write('nsenter: cannot open ' + argv[0] + ': No such file or directory\\n'); process.exit(1); }
 if (argv.includes('-Lnc')) { process.stdout.write('IPVS connection entries\\npro expire state       source             virtual            destination\\n'); process.exit(0); }
 if (argv.includes('--timeout')) { process.stdout.write('Timeout (tcp tcpfin udp): 900 120 300\\n'); process.exit(0); }
-const sysctl = argv.find((a) => a.startsWith('/proc/sys/net/ipv4/vs/'));
-if (sysctl) {
-  if (sysctl.endsWith('quiescent_template')) { process.stderr.write('cat: ' + sysctl + ': No such file or directory\\n'); process.exit(1); }
-  process.stdout.write((sysctl.endsWith('reuse_mode') ? '0' : '1') + '\\n'); process.exit(0);
-}
+if (argv[1] === 'sh') { const r = require('child_process').spawnSync('sh', argv.slice(2), { stdio: 'inherit' }); process.exit(r.status); }
 if (!argv.includes('dig')) process.exit(0);
 const names = fs.readFileSync(0, 'utf8').split('\\n').filter(Boolean).map((l) => l.replace(/^-q /, ''));
 let out = '';
@@ -33,10 +29,21 @@ names.forEach((name, i) => {
 process.stdout.write(out);
 `;
 
+/** cat as the sysctl read sees it inside a load-balancer sandbox: one setting is missing. */
+const FAKE_CAT = `
+case "$1" in
+  */expire_quiescent_template) echo "cat: $1: No such file or directory" >&2; exit 1 ;;
+  */conn_reuse_mode) echo 0 ;;
+  /proc/sys/net/ipv4/vs/*) echo 1 ;;
+  *) exec /bin/cat "$@" ;;
+esac
+`;
+
 function runScript(requests: ProbeRequest[], env: Record<string, string> = {}): string {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-dig-'));
   try {
     fs.writeFileSync(path.join(bin, 'nsenter'), `#!${process.execPath}\n${FAKE_DIG}`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'cat'), `#!/bin/sh\n${FAKE_CAT}`, { mode: 0o755 });
     return execFileSync('sh', ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(requests)], { encoding: 'utf8', env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` } });
   } finally {
     fs.rmSync(bin, { recursive: true, force: true });

@@ -29,12 +29,14 @@ export type SandboxSection = (typeof SANDBOX_SECTIONS)[number];
 // interleave). Names are DNS names (guard.ts), so a batch line holds nothing but "-q NAME".
 export const PROBE_SCRIPT = `
 run() { s=$1; shift; echo "${MARKER} section $s"; "$@" 2>&1; echo "${MARKER} exit $?"; }
+# One nsenter for all the settings (a process start is dear under emulation); a file that
+# cannot be read is named with its error, the others still printed.
 vssysctls() {
-  r=0
-  for n in ${IPVS_SYSCTLS.join(' ')}; do
-    if v=$(nsenter --net="$1" cat /proc/sys/net/ipv4/vs/$n 2>&1); then echo "net.ipv4.vs.$n = $v"; else echo "net.ipv4.vs.$n: $v"; r=1; fi
-  done
-  return $r
+  nsenter --net="$1" sh -c 'r=0
+    for n in "$@"; do
+      if v=$(cat /proc/sys/net/ipv4/vs/$n 2>&1); then echo "net.ipv4.vs.$n = $v"; else echo "net.ipv4.vs.$n: $v"; r=1; fi
+    done
+    exit $r' sh ${IPVS_SYSCTLS.join(' ')}
 }
 digs() {
   ns=$1; k=$2; shift 2
