@@ -7,7 +7,7 @@ const basename = (p: string): string => p.split('/').pop() || p;
 
 /** One row of a connection table as the CLI, the text output and the panel show it. */
 export interface ConnectionRow extends ConnectionStep {
-  /** The sandbox's file name (lb_<id>, ingress_sbox), with `<node>/` in a many-node trace. */
+  /** The sandbox's file name (lb_<id>, ingress_sbox). */
   sandbox: string;
 }
 
