@@ -16,6 +16,7 @@ import { checkLoadBalancing } from './core/check/run';
 import { checkToText, hasError } from './core/check/matrix';
 import { reachCandidates, reachNodes } from './core/nodes/reach';
 import { printable, terminalSafeJson } from './core/terminalText';
+import { connectionLine, connectionsReport, connectionsUnread, traceConnections } from './core/trace/connectionRows';
 import { traceToText } from './core/trace/text';
 import type { Trace } from './core/trace/types';
 
@@ -25,6 +26,9 @@ const USAGE = `Usage: swarm-lens <command> [options]
                                              read on the node where the source runs
   inspect <container|task>                   what a container's resolver and load balancers show
   mesh <port>[/tcp|/udp] [--node <node>]     the routing mesh of a published port on a node
+  connections <service> [--from <task>]      which task answered: the IPVS connection table of
+                                             the service's load balancers on the source's node
+                                             (client task -> VIP:port -> backend task)
   check [service...]                         every reachable node's marks, IPVS pools, DNS and
                                              routing mesh against the control plane (exit 1 on
                                              an error finding)
@@ -135,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
     return help ? 0 : 2;
   }
   if (args.command === 'explain') return explain(args, json);
-  if (!['trace', 'inspect', 'mesh', 'collect', 'ip', 'check'].includes(args.command)) throw new UsageError(`Unknown command "${args.command}".`);
+  if (!['trace', 'inspect', 'mesh', 'collect', 'ip', 'check', 'connections'].includes(args.command)) throw new UsageError(`Unknown command "${args.command}".`);
   const mapped = nodeHosts(args);
   const meshPort = args.command === 'mesh' ? parsePortArg(need(args, 'a port')) : undefined;
 
@@ -203,6 +207,19 @@ async function main(argv: string[]): Promise<number> {
         trace = await traceMesh(ctx, meshPort!.port, meshPort!.protocol, typeof node === 'string' ? node : undefined);
       }
       out(json ? JSON.stringify(trace, null, 2) : traceToText(trace), json);
+      return 0;
+    }
+    case 'connections': {
+      const service = need(args, 'a service name');
+      const ctx = { ...(await traceContext()), signal: interrupted.signal };
+      const from = args.flags.get('--from');
+      const trace = await traceService(ctx, service, typeof from === 'string' ? from : undefined);
+      // No table read at all (no IPVS, dnsrr, a sandbox not entered) is not "no connections".
+      const unread = connectionsUnread(trace);
+      if (unread) throw new EngineError('api', unread, 'no connection table');
+      const rows = traceConnections(trace);
+      if (json) out(JSON.stringify(connectionsReport(trace), null, 2), true);
+      else out(rows.length ? rows.map(connectionLine).join('\n') : `No connection to ${trace.service?.name} in the IPVS connection table on ${trace.node}.`);
       return 0;
     }
     case 'check': {

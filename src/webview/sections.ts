@@ -1,6 +1,7 @@
-// The trace's sections under the diagram: findings, DNS, VIPs, marks, IPVS, routing mesh,
-// sandboxes, commands, raw outputs. Cluster text only through textContent (dom.ts).
-import type { BackendStep, DnsAnswerStep, Finding, IpvsStep, MarkRule, TaskRef, Trace } from '../core/trace/types';
+// The trace's sections under the diagram: findings, DNS, VIPs, marks, IPVS, connections, routing
+// mesh, sandboxes, commands, raw outputs. Cluster text only through textContent (dom.ts).
+import { formatExpiry, ipvsSettingsText, traceConnections } from '../core/trace/connectionRows';
+import type { BackendStep, ConnectionEnd, DnsAnswerStep, Finding, IpvsStep, MarkRule, TaskRef, Trace } from '../core/trace/types';
 import { code, h, linkButton, smallButton, table } from './dom';
 import type { WebviewMessage } from './protocol';
 
@@ -145,6 +146,30 @@ export function ipvsSection(ctx: SectionContext, trace: Trace): HTMLElement | nu
   return section(ctx, 'ipvs', 'IPVS', 'virtual services and backends', pools.length, true, ...pools.map((v) => ipvsBlock(ctx, v)));
 }
 
+function connectionEnd(ctx: SectionContext, e: ConnectionEnd): HTMLElement {
+  const address = code(`${e.address}:${e.port}`);
+  return e.task ? h('span', {}, taskLink(ctx, e.task, `${e.task.name} · ${e.task.node}`), ' ', address) : h('span', {}, address, h('span', { class: 'muted' }, ' no task'));
+}
+
+/** Which task answered: each IPVS connection read, client task → VIP:port → backend task. */
+export function connectionsSection(ctx: SectionContext, trace: Trace): HTMLElement | null {
+  const read = trace.sandboxes.filter((s) => s.connections !== undefined);
+  if (read.length === 0) return null;
+  const rows = traceConnections(trace).map((c) => [
+    connectionEnd(ctx, c.client),
+    h('span', {}, code(`${c.virtual.address}:${c.virtual.port}`), c.virtual.service ? h('span', { class: 'muted' }, ` ${c.virtual.service}`) : null),
+    connectionEnd(ctx, c.backend),
+    `${c.protocol} ${c.state}`,
+    h('span', { title: `${c.expiresInSeconds} s until IPVS forgets this entry unless a packet renews it` }, formatExpiry(c.expiresInSeconds)),
+    h('span', { class: 'mono' }, c.sandbox),
+  ]);
+  const where = `ipvsadm -Lnc in ${read.map((s) => basename(s.netns)).join(', ')}`;
+  const body = rows.length
+    ? table('IPVS connections', ['Client', 'Virtual', 'Backend', 'State', 'Time left', 'Sandbox'], rows, 'connections')
+    : h('div', { class: 'muted' }, `No connection${trace.kind === 'service' && trace.service ? ` to ${trace.service.name}` : ''} in the IPVS connection table.`);
+  return section(ctx, 'connections', 'Connections', where, rows.length, rows.length > 0, body);
+}
+
 export function meshSection(ctx: SectionContext, trace: Trace): HTMLElement | null {
   if (trace.mesh.length === 0) return null;
   const blocks = trace.mesh.map((m) => {
@@ -158,6 +183,7 @@ export function meshSection(ctx: SectionContext, trace: Trace): HTMLElement | nu
           : h('span', { class: 'state-error-text' }, 'no IPVS service'),
       ],
     ];
+    if (m.snat) rows.push(['Client address', h('span', {}, `${m.snat.action}: backends see `, code(m.snat.toSource ?? "ingress_sbox's address"), ", not the client's", h('div', { class: 'rule' }, code(m.snat.rule)))]);
     return h('div', { class: 'mesh' }, h('h3', {}, `On ${m.node}`), h('dl', { class: 'kv' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
   });
   return section(ctx, 'mesh', 'Routing mesh', trace.port ? `port ${trace.port.port}/${trace.port.protocol}` : '', trace.mesh.length, true, ...blocks);
@@ -166,8 +192,8 @@ export function meshSection(ctx: SectionContext, trace: Trace): HTMLElement | nu
 export function sandboxesSection(ctx: SectionContext, trace: Trace): HTMLElement | null {
   if (trace.sandboxes.length === 0) return null;
   const yesNo = (v: boolean | null, good = true): HTMLElement => h('span', { class: v === null ? 'muted' : v === good ? '' : 'state-error-text' }, v === null ? 'unknown' : v ? 'yes' : 'no');
-  const rows = trace.sandboxes.map((x) => [h('span', { class: 'mono', title: x.netns }, x.netns), x.kind, yesNo(x.present), yesNo(x.ipvsAvailable)]);
-  return section(ctx, 'sandboxes', 'Sandboxes read', `${trace.probe} probe on ${trace.node}`, trace.sandboxes.length, false, table('Sandboxes read', ['Network namespace', 'Kind', 'Entered', 'IPVS'], rows, 'sandboxes'));
+  const rows = trace.sandboxes.map((x) => [h('span', { class: 'mono', title: x.netns }, x.netns), x.kind, yesNo(x.present), yesNo(x.ipvsAvailable), h('span', { class: 'muted' }, ipvsSettingsText(x) ?? '—')]);
+  return section(ctx, 'sandboxes', 'Sandboxes read', `${trace.probe} probe on ${trace.node}`, trace.sandboxes.length, false, table('Sandboxes read', ['Network namespace', 'Kind', 'Entered', 'IPVS', 'IPVS timeouts and settings'], rows, 'sandboxes'));
 }
 
 export function commandsSection(ctx: SectionContext, trace: Trace): HTMLElement | null {
@@ -195,5 +221,5 @@ export function rawSection(ctx: SectionContext, trace: Trace): HTMLElement | nul
 }
 
 export function allSections(ctx: SectionContext, trace: Trace): HTMLElement[] {
-  return [findingsSection, dnsSection, vipsSection, marksSection, ipvsSection, meshSection, sandboxesSection, commandsSection, rawSection].map((f) => f(ctx, trace)).filter((x): x is HTMLElement => x !== null);
+  return [findingsSection, dnsSection, vipsSection, marksSection, ipvsSection, connectionsSection, meshSection, sandboxesSection, commandsSection, rawSection].map((f) => f(ctx, trace)).filter((x): x is HTMLElement => x !== null);
 }

@@ -126,8 +126,9 @@ for (const node of NODES) {
 
 /**
  * Watches one sandbox's IPVS table as it changes: one helper container on the node runs the
- * probe script in a loop; each round is parsed by the product's own parser. stop() returns
- * the rounds, each as backend address -> weight.
+ * probe script's brief read in a loop (rules and IPVS listing, not the connection table, so a
+ * round stays short enough to catch the ~2 s at weight 0); each round is parsed by the
+ * product's own parser. stop() returns the rounds, each as backend address -> weight.
  */
 function watchPool(node: number, lb: string): { stop(): Array<Map<string, number>> } {
   const name = `swarm-lens-test-watch-${node}`;
@@ -135,7 +136,7 @@ function watchPool(node: number, lb: string): { stop(): Array<Map<string, number
   const client = docker(lab, node, 'ps', '-q', '--filter', 'label=com.docker.swarm.service.name=client');
   const netnsDir = path.dirname(docker(lab, node, 'inspect', '-f', '{{.NetworkSettings.SandboxKey}}', client));
   docker(lab, node, 'run', '-d', '--name', name, '--label', 'swarm-lens.test=1', '--network', 'none', '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN',
-    '-v', `${netnsDir}:/netns:ro`, '--entrypoint', 'sh', HELPER_IMAGE, '-c', `while :; do sh -c "$0" x sandbox /netns/${lb}; sleep 0.2; done`, PROBE_SCRIPT);
+    '-v', `${netnsDir}:/netns:ro`, '--entrypoint', 'sh', HELPER_IMAGE, '-c', `while :; do sh -c "$0" x brief /netns/${lb}; sleep 0.2; done`, PROBE_SCRIPT);
   let rounds: Array<Map<string, number>> | undefined;
   return {
     stop() {

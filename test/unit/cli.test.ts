@@ -148,3 +148,45 @@ test('collect refuses --snapshot: a file must never drive a live probe', () => {
   assert.match(r.err, /collect reads the live engine: run it without --snapshot/);
   assert.ok(!fs.existsSync(out), 'nothing written');
 });
+
+test('connections: one line per connection, --json the contract, exit 1 when no table could be read, 2 without a service', () => {
+  const bundle = JSON.parse(fs.readFileSync(path.join(repoRoot, 'media', 'demo-snapshot.json'), 'utf8'));
+  const lb = bundle.nodes[0].output.sandboxes.find((s: { netns: string }) => path.basename(s.netns).startsWith('lb_'));
+  const services = bundle.raw.services as { ID: string; Spec: { Name: string }; Endpoint: { VirtualIPs: { Addr: string }[] } }[];
+  const vote = services.find((s) => s.Spec.Name === 'vote')!;
+  const tasks = (bundle.raw.tasks as { ServiceID: string; Status: { State: string }; NetworksAttachments?: { Addresses: string[] }[] }[]).filter((t) => t.ServiceID === vote.ID && t.Status.State === 'running');
+  const vip = vote.Endpoint.VirtualIPs.map((v) => v.Addr.split('/')[0]).find((a) => tasks[0].NetworksAttachments!.some((n) => n.Addresses[0].startsWith(a.split('.').slice(0, 3).join('.'))))!;
+  const backend = tasks[0].NetworksAttachments!.map((n) => n.Addresses[0].split('/')[0]).find((a) => a.startsWith(vip.split('.').slice(0, 3).join('.')))!;
+  lb.sections['ipvsadm-lnc'] = { command: 'ipvsadm -Lnc', exitCode: 0, output: ['IPVS connection entries', 'pro expire state       source             virtual            destination', `TCP 14:59  ESTABLISHED 10.9.9.9:41234      ${vip}:80        ${backend}:80`].join('\n') };
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-conn-')), 'demo.json');
+  fs.writeFileSync(file, JSON.stringify(bundle));
+  try {
+    const json = cli(['connections', 'vote', '--snapshot', file, '--json']);
+    assert.equal(json.code, 0, json.err);
+    const got = JSON.parse(json.out);
+    assert.deepEqual(Object.keys(got), ['version', 'service', 'node', 'connections']);
+    assert.deepEqual([got.version, got.service, got.node], [1, 'vote', 'node1']);
+    assert.equal(got.connections.length, 1);
+    const [c] = got.connections;
+    assert.deepEqual(Object.keys(c), ['client', 'virtual', 'backend', 'state', 'expiresInSeconds', 'sandbox']);
+    assert.deepEqual(c.client, { address: '10.9.9.9', port: 41234 });
+    assert.deepEqual(c.virtual, { address: vip, port: 80 });
+    assert.deepEqual(Object.keys(c.backend), ['address', 'port', 'task', 'node']);
+    assert.match(c.backend.task, /^vote\.\d$/);
+    assert.deepEqual([c.state, c.expiresInSeconds, c.sandbox], ['ESTABLISHED', 899, path.basename(lb.netns)]);
+    const text = cli(['connections', 'vote', '--snapshot', file]);
+    assert.equal(text.code, 0, text.err);
+    assert.deepEqual(text.out.trimEnd().split('\n'), [`10.9.9.9:41234 -> ${vip}:80 (vote) -> ${c.backend.task} on ${c.backend.node} (${backend}:80)  TCP ESTABLISHED 14:59 left  [${c.sandbox}]`]);
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+  const noIpvs = cli(['connections', 'vote', '--snapshot', path.join(fixtures, 'trace', 'swarm-20.10-no-ipvs.json')]);
+  assert.equal(noIpvs.code, 1);
+  assert.match(noIpvs.err, /^swarm-lens: No IPVS connection table could be read on \S+: IPVS is missing/);
+  const dnsrr = cli(['connections', 'votedns', '--snapshot', path.join(fixtures, 'trace', 'swarm-20.10-no-ipvs.json'), '--json']);
+  assert.equal(dnsrr.code, 1);
+  assert.match(dnsrr.err, /DNS round robin/);
+  assert.equal(dnsrr.out, '');
+  assert.equal(cli(['connections']).code, 2);
+  assert.match(cli(['--help']).out, /connections <service> \[--from <task>\]/);
+});

@@ -14,6 +14,9 @@ const FAKE_DIG = `
 const fs = require('fs');
 const argv = process.argv.slice(2);
 if (process.env.FAKE_NSENTER_FAIL) { process.stderr.write('nsenter: cannot open ' + argv[0] + ': No such file or directory\\n'); process.exit(1); }
+if (argv.includes('-Lnc')) { process.stdout.write('IPVS connection entries\\npro expire state       source             virtual            destination\\n'); process.exit(0); }
+if (argv.includes('--timeout')) { process.stdout.write('Timeout (tcp tcpfin udp): 900 120 300\\n'); process.exit(0); }
+if (argv[1] === 'sh') { const r = require('child_process').spawnSync('sh', argv.slice(2), { stdio: 'inherit' }); process.exit(r.status); }
 if (!argv.includes('dig')) process.exit(0);
 const names = fs.readFileSync(0, 'utf8').split('\\n').filter(Boolean).map((l) => l.replace(/^-q /, ''));
 let out = '';
@@ -26,10 +29,21 @@ names.forEach((name, i) => {
 process.stdout.write(out);
 `;
 
+/** cat as the sysctl read sees it inside a load-balancer sandbox: one setting is missing. */
+const FAKE_CAT = `
+case "$1" in
+  */expire_quiescent_template) echo "cat: $1: No such file or directory" >&2; exit 1 ;;
+  */conn_reuse_mode) echo 0 ;;
+  /proc/sys/net/ipv4/vs/*) echo 1 ;;
+  *) exec /bin/cat "$@" ;;
+esac
+`;
+
 function runScript(requests: ProbeRequest[], env: Record<string, string> = {}): string {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-lens-dig-'));
   try {
     fs.writeFileSync(path.join(bin, 'nsenter'), `#!${process.execPath}\n${FAKE_DIG}`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'cat'), `#!/bin/sh\n${FAKE_CAT}`, { mode: 0o755 });
     return execFileSync('sh', ['-c', PROBE_SCRIPT, 'swarm-lens', ...probeArgs(requests)], { encoding: 'utf8', env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` } });
   } finally {
     fs.rmSync(bin, { recursive: true, force: true });
@@ -70,4 +84,24 @@ test('sandbox reads between questions keep their order, and a brief read skips t
     [OTHER, ['iptables-save', 'ipvsadm-ln', 'ipvsadm-s', 'proc-ip-vs', 'ip-addr']],
   ]);
   assert.deepEqual(out.dns.map((d) => d.name), ['vote', 'web']);
+});
+
+test('a full read of a load-balancer sandbox adds its connections, timeouts and IPVS sysctls; a brief read and a container do not', () => {
+  const LB = '/var/run/docker/netns/lb_abcdef012';
+  const INGRESS = '/var/run/docker/netns/ingress_sbox';
+  const out = splitProbeOutput(runScript([{ kind: 'sandbox', netns: LB }, { kind: 'sandbox', netns: INGRESS }, { kind: 'sandbox', netns: LB, brief: true }, { kind: 'sandbox', netns: NS }]));
+  const extra = ['ipvsadm-lnc', 'ipvsadm-timeout', 'ipvs-sysctls'];
+  assert.deepEqual(out.sandboxes.map((s) => extra.filter((k) => k in s.sections)), [extra, extra, [], []]);
+  const lb = out.sandboxes[0].sections;
+  assert.match(lb['ipvsadm-lnc']!.output, /^IPVS connection entries\npro expire state/);
+  assert.equal(lb['ipvsadm-lnc']!.command, `nsenter --net=${LB} ipvsadm -Lnc`);
+  assert.equal(lb['ipvsadm-timeout']!.output, 'Timeout (tcp tcpfin udp): 900 120 300');
+  assert.equal(lb['ipvsadm-timeout']!.command, `nsenter --net=${LB} ipvsadm -L --timeout`);
+  assert.deepEqual(lb['ipvs-sysctls']!.output.split('\n'), [
+    'net.ipv4.vs.conn_reuse_mode = 0',
+    'net.ipv4.vs.expire_nodest_conn = 1',
+    `net.ipv4.vs.expire_quiescent_template: cat: /proc/sys/net/ipv4/vs/expire_quiescent_template: No such file or directory`,
+  ]);
+  assert.equal(lb['ipvs-sysctls']!.exitCode, 1, 'one setting could not be read');
+  assert.match(lb['ipvs-sysctls']!.command, /^nsenter --net=\S+ cat \/proc\/sys\/net\/ipv4\/vs\/conn_reuse_mode /);
 });

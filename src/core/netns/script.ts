@@ -11,11 +11,16 @@ export type ProbeRequest =
 
 export const MARKER = '@@swarm-lens';
 
+/** The net.ipv4.vs.* settings dockerd writes in its load-balancer sandboxes (read, never written). */
+export const IPVS_SYSCTLS = ['conn_reuse_mode', 'expire_nodest_conn', 'expire_quiescent_template'] as const;
+
 /** The node's own network namespace, as a request names it (the routing mesh's DNAT is there). */
 export const HOST_NETNS = '/proc/1/ns/net';
 
-/** Section names, in the order the script prints them for a sandbox. */
-export const SANDBOX_SECTIONS = ['iptables-save', 'ipvsadm-ln', 'ipvsadm-s', 'proc-ip-vs', 'ip-addr'] as const;
+/** Section names, in the order the script prints them for a sandbox. The last three only for a
+ *  load-balancer sandbox (lb_*, ingress_sbox) in a full read: its connections, timeouts and the
+ *  IPVS sysctls Docker sets there. */
+export const SANDBOX_SECTIONS = ['iptables-save', 'ipvsadm-ln', 'ipvsadm-s', 'proc-ip-vs', 'ip-addr', 'ipvsadm-lnc', 'ipvsadm-timeout', 'ipvs-sysctls'] as const;
 export type SandboxSection = (typeof SANDBOX_SECTIONS)[number];
 
 // All DNS questions asked in one namespace go to one dig (its batch mode, from stdin): under
@@ -24,6 +29,15 @@ export type SandboxSection = (typeof SANDBOX_SECTIONS)[number];
 // interleave). Names are DNS names (guard.ts), so a batch line holds nothing but "-q NAME".
 export const PROBE_SCRIPT = `
 run() { s=$1; shift; echo "${MARKER} section $s"; "$@" 2>&1; echo "${MARKER} exit $?"; }
+# One nsenter for all the settings (a process start is dear under emulation); a file that
+# cannot be read is named with its error, the others still printed.
+vssysctls() {
+  nsenter --net="$1" sh -c 'r=0
+    for n in "$@"; do
+      if v=$(cat /proc/sys/net/ipv4/vs/$n 2>&1); then echo "net.ipv4.vs.$n = $v"; else echo "net.ipv4.vs.$n: $v"; r=1; fi
+    done
+    exit $r' sh ${IPVS_SYSCTLS.join(' ')}
+}
 digs() {
   ns=$1; k=$2; shift 2
   i=0
@@ -59,6 +73,12 @@ while [ $# -gt 0 ]; do
         run ipvsadm-s nsenter --net="$ns" ipvsadm -S -n
         run proc-ip-vs nsenter --net="$ns" cat /proc/net/ip_vs
         run ip-addr nsenter --net="$ns" ip -o -4 addr show
+        case "\${ns##*/}" in
+          lb_*|ingress_sbox)
+            run ipvsadm-lnc nsenter --net="$ns" ipvsadm -Lnc
+            run ipvsadm-timeout nsenter --net="$ns" ipvsadm -L --timeout
+            run ipvs-sysctls vssysctls "$ns" ;;
+        esac
       fi
       ;;
     dns)
@@ -116,6 +136,9 @@ const COMMANDS: Record<SandboxSection | 'dig', (netns: string, name?: string) =>
   'ipvsadm-s': (ns) => `nsenter --net=${ns} ipvsadm -S -n`,
   'proc-ip-vs': (ns) => `nsenter --net=${ns} cat /proc/net/ip_vs`,
   'ip-addr': (ns) => `nsenter --net=${ns} ip -o -4 addr show`,
+  'ipvsadm-lnc': (ns) => `nsenter --net=${ns} ipvsadm -Lnc`,
+  'ipvsadm-timeout': (ns) => `nsenter --net=${ns} ipvsadm -L --timeout`,
+  'ipvs-sysctls': (ns) => `nsenter --net=${ns} cat ${IPVS_SYSCTLS.map((n) => `/proc/sys/net/ipv4/vs/${n}`).join(' ')}`,
   dig: (ns, name) => `nsenter --net=${ns} dig @127.0.0.11 ${name} A`,
 };
 

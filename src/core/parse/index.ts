@@ -9,6 +9,8 @@ export { parseIptablesList } from './iptablesList';
 export { parseIpvsadm } from './ipvsadm';
 export { parseIpvsadmSave } from './ipvsadmSave';
 export { parseProcIpVs } from './procIpVs';
+export { parseIpvsConnections, type IpvsConnection, type IpvsConnectionsResult, type IpvsEndpoint } from './ipvsConnections';
+export { parseIpvsTimeouts, parseIpvsSysctls, type IpvsTimeouts, type IpvsSysctls } from './ipvsSettings';
 export { parseDnsAnswers } from './dns';
 export { analyseDump, explainDump, foundAnything, type DumpAnalysis, type PoolState, type SkippedLine } from './explain';
 export { explainToText } from './explainText';

@@ -3,6 +3,7 @@
 // #30464, #33790, #26060, #29529, #28836, #35548, #41896, #33287, libnetwork#2263).
 import type { Cluster } from '../cluster/cluster';
 import type { Service } from '../cluster/types';
+import * as path from 'node:path';
 import { lbSandboxName, type ParsedSandbox } from './sandbox';
 import type { Finding, IpvsStep, Trace } from './types';
 
@@ -17,7 +18,7 @@ export interface FindingInput {
 const ORDER = { error: 0, warning: 1, info: 2 } as const;
 
 export function findingsFor(input: FindingInput): Finding[] {
-  const checks = [sandboxUnreadable, ipvsMissing, lbSandboxMissing, vipMarks, ipvsWithoutMark, backends, sharedBackends, dnsAnswers, dnsrrCaveat, mesh, legacyLayout, noSource];
+  const checks = [sandboxUnreadable, ipvsMissing, lbSandboxMissing, vipMarks, ipvsWithoutMark, backends, sharedBackends, dnsAnswers, dnsrrCaveat, mesh, meshSnat, idleTimeout, legacyLayout, noSource];
   return checks.flatMap((check) => check(input)).sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
 }
 
@@ -286,6 +287,44 @@ function mesh({ trace, sandboxes }: FindingInput): Finding[] {
     }
     return found;
   });
+}
+
+/** What the backend sees as the client's address through the routing mesh (moby#25526). */
+function meshSnat({ trace, cluster }: FindingInput): Finding[] {
+  return trace.mesh.flatMap((m): Finding[] => {
+    if (!m.snat) return [];
+    const seen = m.snat.toSource ?? "ingress_sbox's own address on the ingress network";
+    const target = cluster.services.flatMap((s) => s.ports).find((p) => p.publishedPort === m.port && p.protocol === m.protocol)?.targetPort ?? '<port>';
+    return [
+      {
+        id: 'mesh-snat',
+        severity: 'info',
+        title: `ingress_sbox on ${m.node} rewrites the source of routing-mesh connections to port ${m.port}: the backend task sees ${seen} as the client, not the client's own address.`,
+        evidence: [`ingress_sbox nat: ${m.snat.rule}`],
+        fix: `When the service needs the client's address (logs, allow lists), publish the port in host mode (docker service update --publish-rm ${m.port} --publish-add mode=host,published=${m.port},target=${target}): the address is kept, but only nodes that run a task answer on the port (moby#25526). Or put a proxy in front that passes it on (X-Forwarded-For, PROXY protocol).`,
+      },
+    ];
+  });
+}
+
+/** Docker's load-balancer sandboxes keep the kernel's IPVS default TCP idle timeout. */
+const IPVS_DEFAULT_TCP_TIMEOUT = 900;
+
+/** Idle connections through IPVS die after its TCP timeout (moby#31208, #37822, docker/docs#5519). */
+function idleTimeout(input: FindingInput): Finding[] {
+  const { trace } = input;
+  if (!usesIpvs(input)) return [];
+  const at = trace.sandboxes.filter((s) => s.timeouts?.tcp === IPVS_DEFAULT_TCP_TIMEOUT);
+  if (at.length === 0) return [];
+  return [
+    {
+      id: 'ipvs-idle-timeout',
+      severity: 'info',
+      title: `IPVS on ${trace.node} forgets a TCP connection through ${trace.kind === 'mesh' ? 'the routing mesh' : 'a VIP'} after 900 s (15 minutes) without a packet: the next packet of such an idle connection is dropped, so the client sees it hang or reset.`,
+      evidence: at.map((s) => `${path.basename(s.netns)}: Timeout (tcp tcpfin udp): ${s.timeouts!.tcp} ${s.timeouts!.tcpfin} ${s.timeouts!.udp}`),
+      fix: `Keep idle connections alive below 900 s: TCP keepalive in the client or its connection pool, with net.ipv4.tcp_keepalive_time under 900 (for example 600) in the client containers (docker service create --sysctl net.ipv4.tcp_keepalive_time=600; Linux's default of 7200 s is too long), or close pooled connections that idle longer (moby#31208, moby#37822).`,
+    },
+  ];
 }
 
 function legacyLayout(input: FindingInput): Finding[] {

@@ -8,9 +8,11 @@ import type { IpvsService } from '../parse';
 import { explainBackend } from '../parse/explain';
 import { hexMark } from '../parse/values';
 import type { ProbeOutput } from '../netns/script';
+import { sandboxTraffic } from './connections';
 import { findingsFor } from './findings';
+import { taskRef } from './taskRef';
 import { parseSandbox, type ParsedSandbox } from './sandbox';
-import { BackendStep, DnsStep, IpvsStep, MarkRule, MeshStep, RawOutput, TaskRef, Trace, TRACE_VERSION, VipStep } from './types';
+import { BackendStep, DnsStep, IpvsStep, MarkRule, MeshStep, RawOutput, SnatStep, Trace, TRACE_VERSION, VipStep } from './types';
 
 export interface TraceInput {
   cluster: Cluster;
@@ -31,9 +33,7 @@ export interface TraceInput {
   lbIndexes?: Map<string, number>;
 }
 
-export function taskRef(task: Task): TaskRef {
-  return { id: task.id, name: task.name, service: task.serviceName, node: task.nodeName, state: task.state, containerId: task.containerId };
-}
+export { taskRef };
 
 function markRules(sandbox: ParsedSandbox): MarkRule[] {
   return sandbox.rules
@@ -145,7 +145,7 @@ export function buildTrace(input: TraceInput): Trace {
     marks,
     ipvs,
     mesh,
-    sandboxes: sandboxes.map((s) => s.read),
+    sandboxes: sandboxes.map((s) => ({ ...s.read, ...sandboxTraffic(cluster, s.dump) })),
     findings: [],
     commands,
     raw,
@@ -176,7 +176,19 @@ function meshStep(node: string, port: { port: number; protocol: string }, sandbo
   const dnatRule = host?.rules.find((r) => r.table === 'nat' && r.chain === 'DOCKER-INGRESS' && r.target === 'DNAT' && r.dport === port.port && (r.protocol ?? 'tcp') === port.protocol);
   const ingressMarks = marks.filter((m) => m.sandbox === 'ingress_sbox' && m.port === port.port && (m.protocol ?? 'tcp') === port.protocol);
   const selected = ingressMarks.length ? (ipvs.find((v) => v.sandbox === 'ingress_sbox' && v.fwmark === ingressMarks[0].mark) ?? null) : null;
-  return { node, port: port.port, protocol: port.protocol, dnat: dnatRule?.toDestination ?? null, dnatRule: dnatRule?.raw ?? null, marks: ingressMarks, ipvs: selected };
+  const ingress = sandboxes.find((s) => s.read.kind === 'ingress');
+  return { node, port: port.port, protocol: port.protocol, dnat: dnatRule?.toDestination ?? null, dnatRule: dnatRule?.raw ?? null, marks: ingressMarks, ipvs: selected, snat: ingress ? meshSnat(ingress) : null };
+}
+
+/**
+ * The rule in ingress_sbox's nat table that rewrites the source of connections IPVS sent to a
+ * task (`-A POSTROUTING -d 10.0.0.0/24 -m ipvs --ipvs -j SNAT --to-source 10.0.0.2`): the reason
+ * a backend sees that address instead of the client's. Not the embedded DNS's SNAT (from 127.0.0.11).
+ */
+function meshSnat(ingress: ParsedSandbox): SnatStep | null {
+  const rules = ingress.rules.filter((r) => r.table === 'nat' && (r.target === 'SNAT' || r.target === 'MASQUERADE') && r.source !== '127.0.0.11' && (r.ipvs || r.chain === 'POSTROUTING'));
+  const rule = rules.find((r) => r.ipvs) ?? rules[0];
+  return rule ? { action: rule.target as SnatStep['action'], toSource: rule.target === 'SNAT' ? rule.toSource : null, rule: rule.raw } : null;
 }
 
 /**

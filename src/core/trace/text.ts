@@ -1,4 +1,6 @@
 // A trace as plain text for a terminal, and as Markdown for an export; one walk, two spellings.
+import * as path from 'node:path';
+import { connectionLine, ipvsSettingsText, traceConnections } from './connectionRows';
 import type { DnsAnswerStep, Trace } from './types';
 
 function answerText(a: DnsAnswerStep): string {
@@ -43,11 +45,24 @@ function lines(trace: Trace, h: (title: string) => string, code: (text: string) 
       for (const b of v.backends) out.push(`    -> ${b.address ?? b.host}:${b.port ?? '?'} ${b.forward ?? ''} w${b.weight ?? '?'} ${b.task ? `${b.task.name} on ${b.task.node} (${b.task.state})` : 'no task'}`);
     }
   }
+  const read = trace.sandboxes.filter((s) => s.connections !== undefined);
+  if (read.length) {
+    const rows = traceConnections(trace);
+    out.push('', h('Connections'));
+    if (rows.length === 0) out.push(`  none in the IPVS connection table${trace.kind === 'service' ? ` for ${trace.service?.name}` : ''} (${read.map((s) => path.basename(s.netns)).join(', ')})`);
+    for (const c of rows) out.push(`  ${code(connectionLine(c))}`);
+  }
+  const settings = trace.sandboxes.map((s) => [s, ipvsSettingsText(s)] as const).filter(([, t]) => t !== null);
+  if (settings.length) {
+    out.push('', h('IPVS settings'));
+    for (const [s, t] of settings) out.push(`  ${path.basename(s.netns)}: ${t}`);
+  }
   for (const m of trace.mesh) {
     out.push('', h(`Routing mesh on ${m.node}`));
     out.push(`  host DOCKER-INGRESS: ${m.dnat ? `DNAT ${m.port}/${m.protocol} -> ${m.dnat}` : 'no DNAT for this port'}`);
     out.push(`  ingress_sbox: ${m.marks.map((x) => `MARK ${x.hex} = ${x.mark}`).join(', ') || 'no mark for this port'}`);
     out.push(`  IPVS: ${m.ipvs ? `FWM ${m.ipvs.fwmark} -> ${m.ipvs.backends.map((b) => b.task?.name ?? b.address).join(', ')}` : 'none'}`);
+    if (m.snat) out.push(`  ingress_sbox ${m.snat.action}: backends see ${m.snat.toSource ?? "ingress_sbox's address"} as the client's address`);
   }
   out.push('', h('Equivalent commands'));
   for (const c of trace.commands) out.push(`  ${code(c)}`);

@@ -26,7 +26,11 @@ export type FindingId =
   | 'no-source'
   | 'sandbox-unreadable'
   /** A node a many-node trace could not read. */
-  | 'node-unreachable';
+  | 'node-unreachable'
+  /** Info: IPVS forgets an idle TCP connection after its tcp timeout (900 s in Docker's sandboxes). */
+  | 'ipvs-idle-timeout'
+  /** Info: ingress_sbox rewrites the source of mesh connections, so backends see its address. */
+  | 'mesh-snat';
 
 export interface Finding {
   id: FindingId;
@@ -121,6 +125,42 @@ export interface MeshStep {
   dnatRule: string | null;
   marks: MarkRule[];
   ipvs: IpvsStep | null;
+  /** ingress_sbox's nat rule that rewrites the source of IPVS connections; null when none was read, absent in older traces. */
+  snat?: SnatStep | null;
+}
+
+export interface SnatStep {
+  action: 'SNAT' | 'MASQUERADE';
+  /** The address backends see as the client's (`--to-source`); null for MASQUERADE (the outgoing interface's). */
+  toSource: string | null;
+  rule: string;
+}
+
+/** One end of an IPVS connection, named as its task when a task has the address. */
+export interface ConnectionEnd {
+  address: string;
+  port: number;
+  task?: TaskRef;
+}
+
+/** One entry of a load-balancer sandbox's IPVS connection table (`ipvsadm -Lnc`). */
+export interface ConnectionStep {
+  protocol: string;
+  /** IPVS's state: ESTABLISHED, SYN_RECV, FIN_WAIT, TIME_WAIT, CLOSE, NONE, UDP... */
+  state: string;
+  /** Seconds until IPVS forgets the entry unless a packet renews it. */
+  expiresInSeconds: number;
+  client: ConnectionEnd;
+  /** What the client connected to: a VIP, or in ingress_sbox the address the host's DNAT chose. `service` when known. */
+  virtual: { address: string; port: number; service?: string };
+  backend: ConnectionEnd;
+}
+
+/** IPVS's idle timeouts in a sandbox (`ipvsadm -L --timeout`), seconds. */
+export interface IpvsTimeoutsRead {
+  tcp: number;
+  tcpfin: number;
+  udp: number;
 }
 
 export interface SandboxRead {
@@ -130,6 +170,12 @@ export interface SandboxRead {
   /** Whether it could be entered at all (a missing lb_ sandbox reads as false). */
   present: boolean;
   ipvsAvailable: boolean | null;
+  /** Load-balancer sandboxes, full reads only (absent otherwise, and in older traces): the IPVS connection table. */
+  connections?: ConnectionStep[];
+  /** Same reads: `ipvsadm -L --timeout`, null when it answered something else (no IPVS). */
+  timeouts?: IpvsTimeoutsRead | null;
+  /** Same reads: `net.ipv4.vs.<name>` -> value, null for one that could not be read. */
+  sysctls?: Record<string, number | null>;
 }
 
 export interface RawOutput {

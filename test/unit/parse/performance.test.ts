@@ -13,6 +13,7 @@ import {
   parseIptablesSave,
   parseIpvsadm,
   parseIpvsadmSave,
+  parseIpvsConnections,
   parseProcIpVs,
 } from '../../../src/core/parse';
 import { settledMedian } from './helpers';
@@ -63,6 +64,8 @@ const CASES: [string, (t: string) => unknown, Gen][] = [
   ['parseIpvsadm', parseIpvsadm, repeat(fixture('parse/ipvsadm-Ln-mixed.txt'))],
   ['parseIpvsadmSave', parseIpvsadmSave, repeat(fixture('parse/ipvsadm-S-n.txt'))],
   ['parseProcIpVs', parseProcIpVs, repeat(fixture('parse/proc-net-ip_vs.txt'))],
+  ['parseIpvsConnections', parseIpvsConnections, repeat(fixture('parse/ipvsadm-Lnc-lb-sandbox.txt'))],
+  ['parseIpvsConnections (rows that fail last)', parseIpvsConnections, (k) => `IPVS connection entries\npro expire state source virtual destination\n${'TCP 14:59  ESTABLISHED 10.0.0.1:1 10.0.0.2:80 [fd00::zz]:80\n'.repeat(k)}`],
   ['parseDnsAnswers', parseDnsAnswers, repeat(fixture('parse/dig-full.txt') + fixture('parse/nslookup-alpine.txt'))],
   ['explainDump', explainDump, repeat(fixture('parse/bug-report-mixed.md'))],
   // Hostile shapes: one endless line of option words, quotes, prompts, brackets; endless blank lines.

@@ -21,6 +21,9 @@ import {
   parseIptablesSave,
   parseIpvsadm,
   parseIpvsadmSave,
+  parseIpvsConnections,
+  parseIpvsSysctls,
+  parseIpvsTimeouts,
   parseMark,
   parseProcIpVs,
 } from '../../../src/core/parse';
@@ -67,6 +70,15 @@ function checkAll(text: string): void {
       for (const b of s.backends) assert.ok(b.forward === null || ['Masq', 'Route', 'Tunnel', 'Local'].includes(b.forward));
     }
   }
+  const conns = parseIpvsConnections(text);
+  skipped(conns.skippedLines, 'parseIpvsConnections');
+  for (const c of conns.connections) {
+    assert.ok(c.line >= 1 && c.line <= lines && Number.isInteger(c.expiresInSeconds) && c.expiresInSeconds >= 0);
+    for (const e of [c.client, c.virtual, c.backend]) assert.ok(Number.isInteger(e.port) && e.port >= 0 && e.port <= 65535 && (isIPv4(e.address) || isIPv6(e.address)));
+  }
+  const timeouts = parseIpvsTimeouts(text);
+  if (timeouts) for (const v of Object.values(timeouts)) assert.ok(Number.isInteger(v) && v >= 0);
+  for (const v of Object.values(parseIpvsSysctls(text))) assert.ok(v === null || Number.isInteger(v));
   const dns = parseDnsAnswers(text);
   skipped(dns.skippedLines, 'parseDnsAnswers');
   const a = analyseDump(text);
