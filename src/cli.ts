@@ -46,7 +46,7 @@ Options:
                        how to reach a node's own engine (repeatable); other nodes are found
                        through the docker contexts whose engine is that node
   --swarm-job          read the nodes reached no other way through a short-lived swarm job
-                       (a replicated job pinned to the node, removed afterwards): the only
+                       (a one-run service pinned to the node, removed afterwards): the only
                        change Swarm Lens ever makes to a cluster, and only with this flag
   --snapshot <file>    answer from a saved snapshot instead of a live engine
   --helper-image <img> image for the helper container (default nicolaka/netshoot)

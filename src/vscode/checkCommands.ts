@@ -55,7 +55,7 @@ async function confirmSwarmJobs(nodes: readonly NodeReach[], manager: string): P
     `Swarm Lens will create a short-lived swarm job on ${jobs.join(', ')} through ${manager}`,
     {
       modal: true,
-      detail: `One replicated-job service per node (swarm-lens-probe-…), pinned to it, running ${readSettings().helperImage} with the node's netns folder mounted read-only and SYS_ADMIN/NET_ADMIN. It reads the load balancers and is removed when done, also on cancel. Nothing else is ever changed (setting swarmLens.trace.swarmJob).`,
+      detail: `One service per node (swarm-lens-probe-…) that runs once, pinned to it, running ${readSettings().helperImage} with the node's netns folder mounted read-only and SYS_ADMIN/NET_ADMIN. It reads the load balancers and is removed when done, also on cancel. Nothing else is ever changed (setting swarmLens.trace.swarmJob).`,
     },
     create,
   );

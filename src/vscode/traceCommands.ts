@@ -205,7 +205,8 @@ async function pickTask(model: ClusterModel, title: string): Promise<Task | unde
 async function pickMeshNode(model: ClusterModel, port: number): Promise<string | undefined | null> {
   const ctx = await model.traceContext();
   const readable = readableNodes(ctx);
-  if (readable.length <= 1 && !(ctx.nodes ?? []).some((n) => !n.engine)) return readable[0];
+  // One node to read (a single-node snapshot, one engine reached): nothing to choose.
+  if (readable.length <= 1) return readable[0];
   type Item = vscode.QuickPickItem & { node?: string };
   const items: Item[] = [
     { label: 'Every reachable node', description: readable.join(', '), detail: `each node's DNAT, ingress_sbox mark and pool for ${port}, side by side` },

@@ -24,7 +24,7 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
   const { cluster } = ctx;
   const unknown = serviceNames.filter((n) => !cluster.service(n));
   if (unknown.length) throw new EngineError('api', `No service named "${unknown[0]}" in this swarm: "docker service ls" lists them.`, `unknown service ${unknown[0]}`);
-  const services = serviceNames.length ? serviceNames.map((n) => cluster.service(n)!) : [...cluster.services].filter((s) => s.mode !== 'replicated-job' && s.mode !== 'global-job');
+  const services = serviceNames.length ? serviceNames.map((n) => cluster.service(n)!) : [...cluster.services].filter((s) => s.mode !== 'replicated-job' && s.mode !== 'global-job' && s.labels['swarm-lens.job'] !== '1');
   await ensureNodes(ctx);
   // Rows in hostname order, the same on every run whatever order the engine lists nodes in.
   const nodes: NodeReach[] = [...(ctx.nodes ?? [{ nodeId: cluster.snapshot.engine.nodeId, hostname: cluster.snapshot.engine.nodeName, via: { kind: 'engine' as const }, engine: ctx.engine }])].sort((a, b) => compareText(a.hostname, b.hostname));

@@ -1,5 +1,5 @@
 // The third way into a node's namespaces, only where the user turned it on: a short-lived swarm
-// job (a replicated job pinned to the node) created through a manager, running the helper image
+// job (a one-replica service that runs once, pinned to the node) created through a manager, running the helper image
 // with the node's netns folder mounted read-only, its output read from the service's logs. The
 // only write to the cluster Swarm Lens ever makes; the service is removed afterwards, also on
 // cancel, and labelled so a leftover can be found.
@@ -8,10 +8,12 @@ import type { DockerEndpoint } from '../docker/endpoint';
 import { EngineError, toEngineError } from '../docker/errors';
 import { EngineHttp } from '../docker/http';
 import { checkProbeRequests } from './guard';
-import { demux, HELPER_LABEL, helperPaths, type Probe, type ProbeOptions } from './probe';
+import { demux, helperPaths, type Probe, type ProbeOptions } from './probe';
 import { HOST_NETNS, MARKER, PROBE_SCRIPT, probeArgs, splitProbeOutput } from './script';
 
 export const JOB_NAME_PREFIX = 'swarm-lens-probe-';
+/** The label on a job's service and its task's container (not the helper label: not a helper container). */
+export const JOB_LABEL = 'swarm-lens.job';
 /** Where a default install keeps its sandboxes; the job cannot ask the node's engine. */
 export const DEFAULT_NETNS_DIR = '/var/run/docker/netns';
 
@@ -24,14 +26,16 @@ const DONE = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned'])
 export function jobSpec(name: string, nodeId: string, netnsDir: string, image: string, args: string[], hostNetwork: boolean): unknown {
   return {
     Name: name,
-    Labels: { [HELPER_LABEL]: '1' },
-    Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+    Labels: { [JOB_LABEL]: '1' },
+    // One replica that is never restarted runs once, like a replicated job; unlike a job's (seen on
+    // engines 20.10 and 26.1), its stopped container is removed with the service.
+    Mode: { Replicated: { Replicas: 1 } },
     TaskTemplate: {
       ContainerSpec: {
         Image: image,
         Command: ['sh'],
         Args: ['-c', PROBE_SCRIPT, 'swarm-lens', ...args],
-        Labels: { [HELPER_LABEL]: '1' },
+        Labels: { [JOB_LABEL]: '1' },
         Mounts: [{ Type: 'bind', Source: netnsDir, Target: '/netns', ReadOnly: true }],
         // setns needs SYS_ADMIN; reading iptables and IPVS needs NET_ADMIN. Nothing else.
         CapabilityAdd: ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN'],
