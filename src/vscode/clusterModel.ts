@@ -89,9 +89,15 @@ export class ClusterModel implements vscode.Disposable {
     const settings = readSettings();
     const options = { timeoutMs: Math.max(settings.timeoutMs, 30000), helperImage: settings.helperImage, recheckDelayMs: 3000, probe: settings.probe === 'auto' ? undefined : settings.probe };
     if (this.opened) return { ...bundleTraceContext(this.opened.bundle, options), signal };
-    const cluster = await this.ensureLoaded();
-    if (!cluster) throw this.current.kind === 'error' ? this.current.error : new EngineError('api', 'The swarm could not be read: see the Swarm Lens log.', 'no cluster');
+    const cluster = await this.requireCluster();
     return { cluster, engine: this.engine(), options, signal, nodes: await this.nodeReach(cluster) };
+  }
+
+  /** The cluster, loading it if needed; the read's own error (one sentence) when it cannot be read. */
+  async requireCluster(): Promise<Cluster> {
+    const cluster = await this.ensureLoaded();
+    if (cluster) return cluster;
+    throw this.current.kind === 'error' ? this.current.error : new EngineError('api', 'The swarm could not be read: see the Swarm Lens log.', 'no cluster');
   }
 
   /** How each node is reached, as far as known now (the Nodes view); undefined until first asked. */

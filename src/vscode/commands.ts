@@ -3,10 +3,9 @@
 import * as vscode from 'vscode';
 import { listContexts } from '../core/docker/endpoint';
 import { systemEndpointInputs } from '../core/docker/system';
-import { EngineError, toEngineError } from '../core/docker/errors';
+import { toEngineError } from '../core/docker/errors';
 import { isIPv4 } from '../core/cluster/read';
 import { serviceSummary, taskSummary } from '../core/cluster/describe';
-import type { Cluster } from '../core/cluster/cluster';
 import type { Service, ServiceVip, Task } from '../core/cluster/types';
 import type { ClusterModel } from './clusterModel';
 import type { Log } from './log';
@@ -90,15 +89,8 @@ async function selectContext(model: ClusterModel): Promise<void> {
   await model.refresh();
 }
 
-async function requireCluster(model: ClusterModel): Promise<Cluster> {
-  const cluster = await model.ensureLoaded();
-  if (cluster) return cluster;
-  const state = model.state;
-  throw state.kind === 'error' ? state.error : new EngineError('api', 'The swarm could not be read: see the Swarm Lens log.', 'no cluster');
-}
-
 async function pickService(model: ClusterModel, title: string): Promise<Service | undefined> {
-  const cluster = await requireCluster(model);
+  const cluster = await model.requireCluster();
   const pick = await vscode.window.showQuickPick(
     cluster.services.map((service) => ({ label: service.name, description: serviceSummary(service), detail: service.vips.map((v) => `${v.address} on ${v.networkName}`).join(', ') || undefined, service })),
     { title, placeHolder: 'Service name', matchOnDescription: true, matchOnDetail: true },
@@ -107,7 +99,7 @@ async function pickService(model: ClusterModel, title: string): Promise<Service 
 }
 
 async function pickTask(model: ClusterModel): Promise<Task | undefined> {
-  const cluster = await requireCluster(model);
+  const cluster = await model.requireCluster();
   const pick = await vscode.window.showQuickPick(
     cluster.snapshot.tasks.map((task) => ({ label: task.name, description: taskSummary(task), task })),
     { title: 'Task to inspect', placeHolder: 'Task name, node or IP', matchOnDescription: true },
@@ -116,7 +108,7 @@ async function pickTask(model: ClusterModel): Promise<Task | undefined> {
 }
 
 async function pickVip(model: ClusterModel): Promise<ServiceVip | undefined> {
-  const cluster = await requireCluster(model);
+  const cluster = await model.requireCluster();
   const items = cluster.services.flatMap((service) => service.vips.map((vip) => ({ label: vip.address, description: `${service.name} on ${vip.networkName}`, vip })));
   if (items.length === 0) {
     void vscode.window.showInformationMessage('No service in this swarm has a VIP (all use dnsrr, or none is attached to a network).');
@@ -135,7 +127,7 @@ async function askIp(): Promise<string | undefined> {
 }
 
 async function revealIp(deps: CommandDeps, ip: string): Promise<void> {
-  const cluster = await requireCluster(deps.model);
+  const cluster = await deps.model.requireCluster();
   const owner = cluster.ownersOf(ip).find((o) => o.kind === 'vip' || o.kind === 'task');
   if (!owner || (owner.kind !== 'vip' && owner.kind !== 'task')) {
     void vscode.window.showInformationMessage(`${ip} is not the address of a service or task in this swarm.`);

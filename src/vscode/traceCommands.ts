@@ -86,7 +86,7 @@ export function registerTraceCommands(deps: TraceCommandDeps, register: Register
       await traceAndShow({ kind: 'service', service: service.name, from: source });
     }),
     register('swarmLens.inspectNetns', async (target?: ServicesElement) => {
-      const task = target?.type === 'task' ? target.task : await pickTask(model, 'Container whose network namespace to read');
+      const task = target?.type === 'task' ? target.task : await pickReadableContainer(model, 'Container whose network namespace to read');
       if (!task?.containerId) return;
       const ctx = await model.traceContext();
       if (!readableNodes(ctx).includes(task.nodeName)) {
@@ -156,8 +156,7 @@ async function saveSnapshot(model: ClusterModel): Promise<void> {
 }
 
 async function serviceFrom(model: ClusterModel, target?: ServicesElement | string): Promise<Service | undefined> {
-  const cluster = await model.ensureLoaded();
-  if (!cluster) throw model.state.kind === 'error' ? model.state.error : new EngineError('api', 'The swarm could not be read.', 'no cluster');
+  const cluster = await model.requireCluster();
   if (typeof target === 'string') return cluster.service(target);
   if (target && 'service' in target) return target.service;
   if (target?.type === 'task') return cluster.service(target.task.serviceId);
@@ -193,7 +192,8 @@ async function pickSource(model: ClusterModel, service: Service): Promise<Task |
   return chosen;
 }
 
-async function pickTask(model: ClusterModel, title: string): Promise<Task | undefined> {
+/** A running container whose node can be read (a namespace to enter), grouped by nothing: one list. */
+async function pickReadableContainer(model: ClusterModel, title: string): Promise<Task | undefined> {
   const ctx = await model.traceContext();
   const nodes = readableNodes(ctx);
   const tasks = ctx.cluster.snapshot.tasks.filter((t) => t.state === 'running' && t.containerId && nodes.includes(t.nodeName));
@@ -233,7 +233,7 @@ async function pickPort(model: ClusterModel, service?: Service) {
 }
 
 async function resolveNameCommand(model: ClusterModel): Promise<void> {
-  const task = await pickTask(model, 'Resolve from which container');
+  const task = await pickReadableContainer(model, 'Resolve from which container');
   if (!task?.containerId) return;
   const ctx = await model.traceContext();
   const name = await vscode.window.showQuickPick(
