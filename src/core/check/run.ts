@@ -9,7 +9,7 @@ import type { NetworkServiceEntry, Service, Task } from '../cluster/types';
 import type { EngineReader } from '../docker/engine';
 import { EngineError, toEngineError } from '../docker/errors';
 import { readable, viaText, type NodeReach } from '../nodes/reach';
-import { DEFAULT_NETNS_DIR, jobProbe } from '../netns/jobProbe';
+import { DEFAULT_NETNS_DIR, JOB_LABEL, jobProbe } from '../netns/jobProbe';
 import { HOST_NETNS, type ProbeRequest } from '../netns/script';
 import { chooseProbe, dnsSourceOn, ensureNodes, lbRequests, recheckZeroWeights, type TraceContext } from '../trace/run';
 import { parseSandbox } from '../trace/sandbox';
@@ -24,7 +24,7 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
   const { cluster } = ctx;
   const unknown = serviceNames.filter((n) => !cluster.service(n));
   if (unknown.length) throw new EngineError('api', `No service named "${unknown[0]}" in this swarm: "docker service ls" lists them.`, `unknown service ${unknown[0]}`);
-  const services = serviceNames.length ? serviceNames.map((n) => cluster.service(n)!) : [...cluster.services].filter((s) => s.mode !== 'replicated-job' && s.mode !== 'global-job' && s.labels['swarm-lens.job'] !== '1');
+  const services = serviceNames.length ? serviceNames.map((n) => cluster.service(n)!) : [...cluster.services].filter((s) => s.mode !== 'replicated-job' && s.mode !== 'global-job' && s.labels[JOB_LABEL] !== '1');
   await ensureNodes(ctx);
   // Rows in hostname order, the same on every run whatever order the engine lists nodes in.
   const nodes: NodeReach[] = [...(ctx.nodes ?? [{ nodeId: cluster.snapshot.engine.nodeId, hostname: cluster.snapshot.engine.nodeName, via: { kind: 'engine' as const }, engine: ctx.engine }])].sort((a, b) => compareText(a.hostname, b.hostname));
@@ -132,7 +132,7 @@ async function probeNode(ctx: TraceContext, node: NodeReach, local: LocalState, 
   const ingressId = cluster.snapshot.networks.find((n) => n.ingress)?.id;
   const sandboxes = [...lbRequests(cluster, dir, [...overlays, ...(mesh && ingressId ? [ingressId] : [])]), ...(mesh ? [{ kind: 'sandbox' as const, netns: HOST_NETNS }] : [])];
   const requests: ProbeRequest[] = sandboxes.map((r) => ({ ...r, brief: true }));
-  const dnsSources: NodeReading['dns'] = [];
+  const asked: { networkId: string; netns: string; name: string }[] = [];
   for (const networkId of overlays) {
     for (const service of services.filter((s) => s.networkIds.includes(networkId))) {
       const source = dnsSourceOn(local.tasks.filter((t) => local.sandboxKeys.has(t.containerId!)), service, networkId);
@@ -140,16 +140,16 @@ async function probeNode(ctx: TraceContext, node: NodeReach, local: LocalState, 
       const netns = local.sandboxKeys.get(source.containerId!)!;
       for (const name of [service.name, `tasks.${service.name}`]) {
         requests.push({ kind: 'dns', netns, name });
-        dnsSources.push({ networkId, dump: { netns, name, result: { command: '', output: '', exitCode: null } } });
+        asked.push({ networkId, netns, name });
       }
     }
   }
   const probe = local.engine ? chooseProbe(local.engine, dir, ctx.options) : jobProbe(node.jobVia!, node.nodeId, dir, ctx.options);
   const output = await probe.run(requests, ctx.signal, node.hostname);
   const recheck = await recheckZeroWeights(probe, output, node.hostname, ctx.options.recheckDelayMs, ctx.signal);
-  // The probe answers in request order: pair each DNS answer with the network it was asked for.
-  const dns = dnsSources.flatMap((q) => {
-    const dump = output.dns.find((d) => d.netns === q.dump.netns && d.name === q.dump.name);
+  // Pair each DNS answer with the network it was asked for.
+  const dns = asked.flatMap((q) => {
+    const dump = output.dns.find((d) => d.netns === q.netns && d.name === q.name);
     return dump ? [{ networkId: q.networkId, dump }] : [];
   });
   return { hostname: node.hostname, views: local.views, sandboxes: output.sandboxes.map(parseSandbox), recheck: recheck?.sandboxes.map(parseSandbox), dns, localNetworks };
