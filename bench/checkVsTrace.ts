@@ -24,7 +24,7 @@ export async function benchCheckVsTrace(repoRoot: string, rounds: number): Promi
   const lab = Object.fromEntries(fs.readFileSync(envFile, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^'|'$/g, '')]));
   const host = (n: number) => lab[`SWARM_LENS_LAB_NODE${n}`];
   const cli = path.join(repoRoot, 'dist', 'cli.js');
-  const env = { ...process.env, SWARM_LENS_HELPER_IMAGE: 'local/swarm-lens-helper:1', DOCKER_CONFIG: lab.DOCKER_CONFIG };
+  const env = { ...process.env, SWARM_LENS_HELPER_IMAGE: 'local/swarm-lens-helper:2', DOCKER_CONFIG: lab.DOCKER_CONFIG };
   const timed = async (args: string[]) => {
     const t0 = performance.now();
     const { stdout } = await run(process.execPath, [cli, ...args, '--host', host(1), '--probe', 'helper', '--timeout', '120'], { env, timeout: 600_000 }).catch((e: { stdout?: string; code?: number }) => {

@@ -77,7 +77,7 @@ export async function benchTraceVsManual(repoRoot: string, runs: number, userEnv
   for (let i = 0; i < runs; i++) {
     manualTimes.push(await time(async () => (commands = await manual(env))));
     hostTimes.push(await time(() => run(process.execPath, [cli, 'trace', 'vote', '--probe', 'host'], { env })));
-    helperTimes.push(await time(() => run(process.execPath, [cli, 'trace', 'vote', '--probe', 'helper', '--helper-image', 'local/swarm-lens-helper:1'], { env })));
+    helperTimes.push(await time(() => run(process.execPath, [cli, 'trace', 'vote', '--probe', 'helper', '--helper-image', 'local/swarm-lens-helper:2'], { env })));
   }
   const until = Math.ceil(Date.now() / 1000) + 1;
   const created = execFileSync('docker', ['events', '--since', String(since), '--until', String(until), '--filter', 'type=container', '--filter', 'event=create', '--filter', 'label=swarm-lens.helper', '--format', '{{.ID}}'], { env, encoding: 'utf8' })

@@ -9,7 +9,7 @@ LAB=${SWARM_LENS_LAB_DIR:-/tmp/swarm-lens-lab}
 npm run --silent build
 out=media/demo-snapshot.json
 node dist/cli.js collect -o "$out.tmp" --host "unix://$LAB/node1.sock" --probe helper \
-  --helper-image local/swarm-lens-helper:1 --timeout 300
+  --helper-image local/swarm-lens-helper:2 --timeout 300
 node -e 'const fs = require("fs"); const [file] = process.argv.slice(1);
   const b = JSON.parse(fs.readFileSync(file, "utf8")); b.cluster = "swarm-lens-lab";
   fs.writeFileSync(file, JSON.stringify(b, null, 1) + "\n");' "$out.tmp"

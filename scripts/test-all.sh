@@ -14,6 +14,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
+step "Debian packages the unit tests run (nc: the probe's connect loop)"
+bash scripts/apt-install.sh netcat-openbsd || { [ "${CI:-}" = true ] && exit 1; echo "netcat-openbsd unavailable: its unit test will skip"; }
+
 # The lab boots for minutes under emulation: it starts first and the other suites run meanwhile
 # (they must pass on a busy machine anyway). Its tests wait for it; its log is kept.
 mkdir -p test-artifacts

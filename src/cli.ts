@@ -18,6 +18,9 @@ import { reachCandidates, reachNodes } from './core/nodes/reach';
 import { printable, terminalSafeJson } from './core/terminalText';
 import { connectionLine, connectionsReport, connectionsUnread, traceConnections } from './core/trace/connectionRows';
 import { traceToText } from './core/trace/text';
+import { MAX_PROBE_CONNECTIONS } from './core/netns/script';
+import { DEFAULT_PROBE_COUNT, probeDistribution } from './core/traffic/run';
+import { probeFailed, probeToText } from './core/traffic/text';
 import type { Trace } from './core/trace/types';
 
 const USAGE = `Usage: swarm-lens <command> [options]
@@ -29,6 +32,12 @@ const USAGE = `Usage: swarm-lens <command> [options]
   connections <service> [--from <task>]      which task answered: the IPVS connection table of
                                              the service's load balancers on the source's node
                                              (client task -> VIP:port -> backend task)
+  probe <service> [--from <task>] [-n 100] [--port P] [--http]
+        [--published P [--node N]]           SENDS TRAFFIC: N TCP connections (at most 1000) from
+                                             a client to the service's VIP (dnsrr: to each
+                                             lookup's answer; --published: from node N to its
+                                             own published port P), counted per backend task
+                                             from IPVS itself (exit 1 on a finding)
   check [service...]                         every reachable node's marks, IPVS pools, DNS and
                                              routing mesh against the control plane (exit 1 on
                                              an error finding)
@@ -61,7 +70,7 @@ interface Args {
   lists: Map<string, string[]>;
 }
 
-const VALUE_FLAGS = new Set(['--from', '--host', '--snapshot', '--helper-image', '--timeout', '--probe', '-o', '--output', '--node']);
+const VALUE_FLAGS = new Set(['--from', '--host', '--snapshot', '--helper-image', '--timeout', '--probe', '-o', '--output', '--node', '-n', '--port', '--published']);
 /** Flags that may repeat: each value is kept. */
 const LIST_FLAGS = new Set(['--node-host']);
 
@@ -139,7 +148,7 @@ async function main(argv: string[]): Promise<number> {
     return help ? 0 : 2;
   }
   if (args.command === 'explain') return explain(args, json);
-  if (!['trace', 'inspect', 'mesh', 'collect', 'ip', 'check', 'connections'].includes(args.command)) throw new UsageError(`Unknown command "${args.command}".`);
+  if (!['trace', 'inspect', 'mesh', 'collect', 'ip', 'check', 'connections', 'probe'].includes(args.command)) throw new UsageError(`Unknown command "${args.command}".`);
   const mapped = nodeHosts(args);
   const meshPort = args.command === 'mesh' ? parsePortArg(need(args, 'a port')) : undefined;
 
@@ -221,6 +230,28 @@ async function main(argv: string[]): Promise<number> {
       if (json) out(JSON.stringify(connectionsReport(trace), null, 2), true);
       else out(rows.length ? rows.map(connectionLine).join('\n') : `No connection to ${trace.service?.name} in the IPVS connection table on ${trace.node}.`);
       return 0;
+    }
+    case 'probe': {
+      const service = need(args, 'a service name');
+      const number = (flag: string, min: number, max: number) => {
+        const v = args.flags.get(flag);
+        if (v === undefined) return undefined;
+        if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}.`);
+        return Number(v);
+      };
+      const published = number('--published', 1, 65535);
+      const node = args.flags.get('--node');
+      const from = args.flags.get('--from');
+      const ctx = { ...(await traceContext()), signal: interrupted.signal };
+      const report = await probeDistribution(ctx, service, {
+        count: number('-n', 1, MAX_PROBE_CONNECTIONS) ?? DEFAULT_PROBE_COUNT,
+        port: number('--port', 1, 65535),
+        from: typeof from === 'string' ? from : undefined,
+        http: args.flags.has('--http'),
+        ...(published ? { published: { port: published, node: typeof node === 'string' ? node : undefined } } : {}),
+      });
+      out(json ? JSON.stringify(report, null, 2) : probeToText(report), json);
+      return probeFailed(report) ? 1 : 0;
     }
     case 'check': {
       // No manager to read the control plane from: the check cannot start (exit 2, not a finding).

@@ -16,7 +16,7 @@ import type { Trace } from '../../src/core/trace/types';
 import { waitUntil } from './workbench';
 import { skipOrFail, swarmUp } from './swarm';
 
-const HELPER_IMAGE = 'local/swarm-lens-helper:1';
+const HELPER_IMAGE = 'local/swarm-lens-helper:2';
 let env: Record<string, string> = {};
 let missing: string | undefined;
 let engine: Engine;

@@ -17,7 +17,7 @@ import { skipOrFail } from '../e2e/swarm';
 import { startVsCodeUnderTest, type VsCodeUnderTest } from '../e2e/vscodeUnderTest';
 
 export const NODES = [1, 2, 3] as const;
-export const HELPER_IMAGE = 'local/swarm-lens-helper:1';
+export const HELPER_IMAGE = 'local/swarm-lens-helper:2';
 
 export interface Lab {
   /** DOCKER_CONFIG with the contexts lab-node1..3, and each node's engine address. */

@@ -20,10 +20,10 @@ ENGINES=${SWARM_LENS_LAB_ENGINES:-20 20 26}
 GUEST_MEM_MB=${SWARM_LENS_LAB_MEM:-3072}
 GUEST_CPUS=2
 HOST_PACKAGES=(qemu-system-x86 busybox-static kmod socat docker.io containerd runc iptables ipvsadm
-  bind9-dnsutils iproute2 tini util-linux)
+  bind9-dnsutils iproute2 tini util-linux netcat-openbsd)
 TEST_LABEL=swarm-lens.test=1
 WEB_IMAGE=local/swarm-lens-web:1
-HELPER_IMAGE=local/swarm-lens-helper:1
+HELPER_IMAGE=local/swarm-lens-helper:2
 export DOCKER_CONFIG=$LAB/docker-config   # the lab's contexts only; the user's config is untouched
 
 T_START=${T_START:-$SECONDS}

@@ -83,7 +83,7 @@ done
 # Local images (no registry), as rootfs tars the guest imports into each node (guest/import.sh).
 mkdir -p "$CACHE/images"
 for img in web helper; do
-  tar=$CACHE/images/$img.tar
+  tar=$(image_tar "$img")
   [[ -s $tar ]] || { rootfs_tar "make_${img}_rootfs" >"$tar.tmp" && mv "$tar.tmp" "$tar"; }
 done
 phase "setup: packages, kernel $KV, engines"

@@ -14,6 +14,8 @@ WEB_IMAGE_CMD='["/bin/serve"]'
 HELPER_IMAGE_CMD='["/bin/sh"]'
 build_web_image() { rootfs_tar make_web_rootfs | import_tar "$WEB_IMAGE" "$WEB_IMAGE_CMD"; }
 build_helper_image() { rootfs_tar make_helper_rootfs | import_tar "$HELPER_IMAGE" "$HELPER_IMAGE_CMD"; }
+# The cached rootfs tar of an image, named by its tag, so a new tag (new tools) is built afresh.
+image_tar() { local image=$WEB_IMAGE; [[ $1 == web ]] || image=$HELPER_IMAGE; echo "$CACHE/images/$1-${image##*:}.tar"; }
 rootfs_tar() { # make_rootfs: the rootfs it makes, as a tar on stdout
   local root
   root=$(mktemp -d)
@@ -52,7 +54,8 @@ make_helper_rootfs() {
   mkdir -p "$ROOT"/{etc,run,tmp,netns}
   # A shell and a few coreutils from the host too: busybox's sh (and every busybox applet that
   # runs a command) prefers its own built-in `ip` and `nsenter` over the real ones in PATH.
-  for n in nsenter ip dig ipvsadm xtables-legacy-multi xtables-nft-multi dash cat ls grep timeout env head tr sleep; do
+  # nc (netcat-openbsd) opens the probe's connections (Probe Load Distribution); rm cleans its list.
+  for n in nsenter ip dig ipvsadm xtables-legacy-multi xtables-nft-multi dash cat ls grep timeout env head tr sleep nc rm; do
     f=$(command -v "$n") || unavailable "needs $n to build $HELPER_IMAGE"
     bins+=("$f")
   done

@@ -5,9 +5,9 @@ DIR=${SWARM_LENS_SWARM_DIR:-/tmp/swarm-lens}   # short: the socket path must sta
 SOCK=$DIR/docker.sock
 HOST=$DIR/host                  # the host's state before our dockerd changed it
 WEB_IMAGE=local/swarm-lens-web:1
-HELPER_IMAGE=local/swarm-lens-helper:1
+HELPER_IMAGE=local/swarm-lens-helper:2
 TEST_LABEL=swarm-lens.test=1    # on everything we create, so tear-down never touches other things
-PACKAGES=(docker.io containerd runc iptables ipvsadm bind9-dnsutils busybox-static tini iproute2)
+PACKAGES=(docker.io containerd runc iptables ipvsadm bind9-dnsutils busybox-static tini iproute2 netcat-openbsd)
 # Written by 20.10 outside --data-root/--exec-root (no flag moves them).
 FIXED_PATHS=(/var/lib/docker/network/files /run/docker/plugins /run/containerd)
 LINKS=(docker0 docker_gwbridge)

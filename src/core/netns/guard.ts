@@ -3,7 +3,8 @@
 // DNS syntax. The engine's answers are data, not commands, even when they look like options.
 import * as path from 'node:path';
 import { EngineError } from '../docker/errors';
-import { HOST_NETNS, type ProbeRequest } from './script';
+import { isIPv4 } from '../parse/values';
+import { HOST_NETNS, MAX_PROBE_CONNECTIONS, type ProbeRequest, type TrafficRequest } from './script';
 
 /** Docker keeps sandboxes in <exec-root>/netns: /var/run/docker/netns, /run/snap.docker/netns... */
 export function isNetnsDir(dir: string): boolean {
@@ -31,8 +32,23 @@ export function checkProbeRequests(requests: readonly ProbeRequest[], netnsDir: 
     if (!isNetnsPath(r.netns, netnsDir)) {
       throw new EngineError('bad-response', `Refused to read a namespace outside ${netnsDir}: check that you reach the Docker engine you meant; the path is in the Swarm Lens log.`, `netns path ${quoted(r.netns)}`);
     }
+    if (r.kind === 'traffic') checkTraffic(r, netnsDir, quoted);
     if (r.kind === 'dns' && !isDnsName(r.name)) {
       throw new EngineError('api', 'Refused to ask DNS for a name that is not a DNS name (letters, digits, "-" and "_" in dot-separated labels): pick another name.', `dns name ${quoted(r.name)}`);
     }
+  }
+}
+
+const whole = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
+
+/** Traffic goes only to addresses, within the bounds the probe promises (count, ports, time). */
+function checkTraffic(r: TrafficRequest, netnsDir: string, quoted: (text: string) => string): void {
+  if (r.lb !== undefined && !isNetnsPath(r.lb, netnsDir)) {
+    throw new EngineError('bad-response', `Refused to read a namespace outside ${netnsDir}: check that you reach the Docker engine you meant; the path is in the Swarm Lens log.`, `netns path ${quoted(r.lb)}`);
+  }
+  const bad = r.targets.find((t) => !isIPv4(t));
+  if (r.targets.length === 0 || bad !== undefined) throw new EngineError('api', 'Refused to send traffic to something that is not an IPv4 address.', `traffic target ${quoted(bad ?? '(none)')}`);
+  if (!whole(r.count, 1, MAX_PROBE_CONNECTIONS) || !whole(r.port, 1, 65535) || !whole(r.timeoutSeconds, 1, 10) || !whole(r.firstPort, 1024, 65535 - r.count)) {
+    throw new EngineError('api', `Refused a probe outside its bounds: 1 to ${MAX_PROBE_CONNECTIONS} connections, a port from 1 to 65535, 1 to 10 s each.`, `traffic ${quoted(JSON.stringify({ ...r, targets: r.targets.length }))}`);
   }
 }

@@ -9,7 +9,7 @@ import { EngineError, toEngineError } from '../docker/errors';
 import { EngineHttp } from '../docker/http';
 import { checkProbeRequests } from './guard';
 import { demux, helperPaths, type Probe, type ProbeOptions } from './probe';
-import { HOST_NETNS, MARKER, PROBE_SCRIPT, probeArgs, splitProbeOutput } from './script';
+import { HOST_NETNS, MARKER, PROBE_SCRIPT, mapPaths, probeArgs, splitProbeOutput } from './script';
 
 export const JOB_NAME_PREFIX = 'swarm-lens-probe-';
 /** The label on a job's service and its task's container (not the helper label: not a helper container). */
@@ -79,7 +79,7 @@ export function jobProbe(manager: DockerEndpoint, nodeId: string, netnsDir: stri
       try {
         abort.throwIfAborted();
         // Like the helper's create: never aborted mid-flight, so the removal below finds what it made.
-        const spec = jobSpec(name, nodeId, netnsDir, options.helperImage, probeArgs(requests.map((r) => ({ ...r, netns: inside(r.netns) }))), hostNetwork);
+        const spec = jobSpec(name, nodeId, netnsDir, options.helperImage, probeArgs(requests.map((r) => mapPaths(r, inside))), hostNetwork);
         await api.json('POST', '/services/create', AbortSignal.timeout(30_000), spec).catch(async (err: NodeJS.ErrnoException) => {
           // A connection dropped before the answer: the service may exist or not. Only when it does not is it created again.
           if (!DROPPED.has(err.code ?? '')) throw err;

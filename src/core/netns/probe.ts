@@ -11,7 +11,7 @@ import { EngineHttp } from '../docker/http';
 import type { DockerEndpoint } from '../docker/endpoint';
 import { EngineError, toEngineError } from '../docker/errors';
 import { checkProbeRequests } from './guard';
-import { HOST_NETNS, MARKER, PROBE_SCRIPT, ProbeOutput, ProbeRequest, probeArgs, splitProbeOutput } from './script';
+import { HOST_NETNS, MARKER, PROBE_SCRIPT, mapPaths, ProbeOutput, ProbeRequest, probeArgs, splitProbeOutput } from './script';
 
 export const HELPER_LABEL = 'swarm-lens.helper';
 const SELF_NETNS = '/proc/self/ns/net';
@@ -62,11 +62,18 @@ export function hostProbe(netnsDir: string, timeoutMs: number): Probe {
     });
   return {
     kind: 'host',
-    // One script per request, all at once (dig waits on the network, nsenter on the kernel);
-    // outputs are joined in request order, so the result reads as one run.
+    // One script per request, all at once (dig waits on the network, nsenter on the kernel), but
+    // one for a namespace's DNS questions (one dig answers them all); outputs are joined in
+    // request order, so the result reads as one run.
     run: async (requests, signal) => {
       checkProbeRequests(requests, netnsDir);
-      return splitProbeOutput((await Promise.all(requests.map((r) => runScript([r], signal)))).join(''));
+      const groups: ProbeRequest[][] = [];
+      for (const r of requests) {
+        const last = groups.at(-1);
+        if (r.kind === 'dns' && last?.[0].kind === 'dns' && last[0].netns === r.netns) last.push(r);
+        else groups.push([r]);
+      }
+      return splitProbeOutput((await Promise.all(groups.map((g) => runScript(g, signal)))).join(''));
     },
   };
 }
@@ -139,7 +146,7 @@ export function helperProbe(endpoint: DockerEndpoint, netnsDir: string, options:
       // on the host network instead and enters its own namespace.
       const hostNetwork = requests.some((r) => r.netns === HOST_NETNS);
       const { inside, back } = helperPaths(netnsDir);
-      const mapped = requests.map((r) => ({ ...r, netns: inside(r.netns) }));
+      const mapped = requests.map((r) => mapPaths(r, inside));
       // A known name, so the container can be removed without its id.
       const name = `swarm-lens-helper-${randomBytes(6).toString('hex')}`;
       const timer = new AbortController();

@@ -7,7 +7,30 @@
 export type ProbeRequest =
   /** `brief`: rules and the IPVS listing only, without the fallbacks a trace shows (a check's read). */
   | { kind: 'sandbox'; netns: string; brief?: boolean }
-  | { kind: 'dns'; netns: string; name: string };
+  | { kind: 'dns'; netns: string; name: string }
+  | TrafficRequest;
+
+/**
+ * Probe Load Distribution: `count` TCP connections from the client namespace `netns`, connection i
+ * to `targets[i % targets.length]` on `port`, from source port `firstPort + i` (so each one can be
+ * found in the IPVS connection table), at most 10 at a time and ~100 a second, each given
+ * `timeoutSeconds`. Nothing is sent unless `http` (then one `GET /`). With `lb`, that
+ * load-balancer sandbox's IPVS counters are read before and after and its connection table after
+ * every 50 connections (an entry of a refused connection lives 10 s).
+ */
+export interface TrafficRequest {
+  kind: 'traffic';
+  netns: string;
+  lb?: string;
+  targets: string[];
+  port: number;
+  count: number;
+  firstPort: number;
+  timeoutSeconds: number;
+  http: boolean;
+}
+
+export const MAX_PROBE_CONNECTIONS = 1000;
 
 export const MARKER = '@@swarm-lens';
 
@@ -22,6 +45,10 @@ export const HOST_NETNS = '/proc/1/ns/net';
  *  IPVS sysctls Docker sets there. */
 export const SANDBOX_SECTIONS = ['iptables-save', 'ipvsadm-ln', 'ipvsadm-s', 'proc-ip-vs', 'ip-addr', 'ipvsadm-lnc', 'ipvsadm-timeout', 'ipvs-sysctls'] as const;
 export type SandboxSection = (typeof SANDBOX_SECTIONS)[number];
+
+/** A traffic run's sections; `connects` and `ipvs-conns` come once per batch and are joined. */
+export const TRAFFIC_SECTIONS = ['ipvs-stats-before', 'connects', 'ipvs-conns', 'ipvs-stats-after'] as const;
+export type TrafficSection = (typeof TRAFFIC_SECTIONS)[number];
 
 // All DNS questions asked in one namespace go to one dig (its batch mode, from stdin): under
 // emulation a dig start costs ~0.4 s, a question a few ms. dig's stdout is cut back into one
@@ -62,6 +89,48 @@ digs() {
       done
     }
 }
+# One batch of connections, run inside the client's namespace: w http port first k i targets...
+# Connection j goes to target (i + j) mod #targets (an index from arithmetic, the only eval).
+# Each prints "<source port> ok <target> [HTTP status line]" or "<source port> fail <target> <nc's error>".
+CONNECT_BATCH='set -f; w=$1; http=$2; port=$3; p=$4; k=$5; i=$6; shift 6; j=0
+  while [ $j -lt $k ]; do
+    eval "t=\\\${$(( (i + j) % $# + 1 ))}"
+    (
+      if [ "$http" = 1 ]; then
+        r=$(printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -v -n -w "$w" -p "$p" "$t" "$port" 2>&1 | grep -v "^Connection to " | head -n 1 | tr -d "\\r")
+        case "$r" in HTTP/*) echo "$p ok $t $r" ;; *) echo "$p fail $t" $r ;; esac
+      elif r=$(nc -v -n -z -w "$w" -p "$p" "$t" "$port" 2>&1); then echo "$p ok $t"
+      else echo "$p fail $t" $r; fi
+    ) &
+    p=$((p + 1)); j=$((j + 1))
+    if [ $((j % 10)) -eq 0 ]; then wait; sleep 0.1; fi
+  done
+  wait'
+# The connection table, only our source ports' lines (a busy node has thousands), ipvsadm's header kept.
+conns() {
+  echo "${MARKER} section ipvs-conns"
+  nsenter --net="$1" ipvsadm -Lnc >"$2.c" 2>&1; rc=$?
+  head -n 2 "$2.c"; grep -F -f "$2" "$2.c" | grep -v "^pro "
+  echo "${MARKER} exit $rc"
+}
+traffic() {
+  c=$1; lb=$2; port=$3; n=$4; first=$5; w=$6; http=$7; shift 7
+  echo "${MARKER} traffic $c"
+  f=/tmp/swarm-lens-$$.ports
+  i=0; while [ $i -lt $n ]; do echo ":$((first + i)) "; i=$((i + 1)); done >"$f"
+  [ "$lb" = - ] || run ipvs-stats-before nsenter --net="$lb" ipvsadm -Ln --stats --exact
+  i=0
+  while [ $i -lt $n ]; do
+    k=$((n - i)); [ $k -gt 50 ] && k=50
+    echo "${MARKER} section connects"
+    nsenter --net="$c" sh -c "$CONNECT_BATCH" sh "$w" "$http" "$port" $((first + i)) "$k" "$i" "$@" 2>&1
+    echo "${MARKER} exit $?"
+    [ "$lb" = - ] || conns "$lb" "$f"
+    i=$((i + k))
+  done
+  [ "$lb" = - ] || run ipvs-stats-after nsenter --net="$lb" ipvsadm -Ln --stats --exact
+  rm -f "$f" "$f.c"
+}
 while [ $# -gt 0 ]; do
   case "$1" in
     sandbox|brief)
@@ -87,6 +156,14 @@ while [ $# -gt 0 ]; do
       digs "$ns" "$k" "$@"
       shift $((k + 1))
       ;;
+    traffic)
+      shift
+      k=0; for a in "$@"; do [ "$a" = -- ] && break; k=$((k + 1)); done
+      a=; j=0; for x in "$@"; do [ $j -ge $k ] && break; a="$a $x"; j=$((j + 1)); done
+      # Fixed-format arguments (guard.ts: paths, numbers, IPv4 addresses): word splitting is safe.
+      shift $((k + 1))
+      set -f; traffic $a; set +f
+      ;;
     *) shift ;;
   esac
 done
@@ -102,9 +179,15 @@ export function probeArgs(requests: readonly ProbeRequest[]): string[] {
       continue;
     }
     dnsNetns = r.kind === 'dns' ? r.netns : undefined;
-    args.push(...(r.kind === 'sandbox' ? [r.brief ? 'brief' : 'sandbox', r.netns] : ['dns', r.netns, r.name, '--']));
+    if (r.kind === 'traffic') args.push('traffic', r.netns, r.lb ?? '-', String(r.port), String(r.count), String(r.firstPort), String(r.timeoutSeconds), r.http ? '1' : '0', ...r.targets, '--');
+    else args.push(...(r.kind === 'sandbox' ? [r.brief ? 'brief' : 'sandbox', r.netns] : ['dns', r.netns, r.name, '--']));
   }
   return args;
+}
+
+/** A request with its namespace paths mapped (into a helper's /netns and back). */
+export function mapPaths(r: ProbeRequest, map: (netns: string) => string): ProbeRequest {
+  return r.kind === 'traffic' ? { ...r, netns: map(r.netns), ...(r.lb ? { lb: map(r.lb) } : {}) } : { ...r, netns: map(r.netns) };
 }
 
 export interface CommandOutput {
@@ -125,9 +208,17 @@ export interface DnsDump {
   result: CommandOutput;
 }
 
+export interface TrafficDump {
+  /** The client namespace the connections came from. */
+  netns: string;
+  sections: Partial<Record<TrafficSection, CommandOutput>>;
+}
+
 export interface ProbeOutput {
   sandboxes: SandboxDump[];
   dns: DnsDump[];
+  /** Only when a traffic request was run (absent in older snapshots). */
+  traffic?: TrafficDump[];
 }
 
 const COMMANDS: Record<SandboxSection | 'dig', (netns: string, name?: string) => string> = {
@@ -150,6 +241,7 @@ export function splitProbeOutput(text: string, rename: (netns: string) => string
   const out: ProbeOutput = { sandboxes: [], dns: [] };
   let sandbox: SandboxDump | undefined;
   let dns: DnsDump | undefined;
+  let traffic: TrafficDump | undefined;
   let section: { name: string; lines: string[] } | undefined;
   for (const line of text.split('\n')) {
     if (!line.startsWith(MARKER + ' ')) {
@@ -159,12 +251,16 @@ export function splitProbeOutput(text: string, rename: (netns: string) => string
     const [, kind, ...rest] = line.split(' ');
     if (kind === 'sandbox') {
       sandbox = { netns: rename(rest.join(' ')), sections: {} };
-      dns = undefined;
+      dns = traffic = undefined;
       out.sandboxes.push(sandbox);
+    } else if (kind === 'traffic') {
+      traffic = { netns: rename(rest.join(' ')), sections: {} };
+      sandbox = dns = undefined;
+      (out.traffic ??= []).push(traffic);
     } else if (kind === 'dns') {
       const name = rest.pop() ?? '';
       dns = { netns: rename(rest.join(' ')), name, result: { command: '', output: '', exitCode: null } };
-      sandbox = undefined;
+      sandbox = traffic = undefined;
       out.dns.push(dns);
     } else if (kind === 'section') {
       section = { name: rest[0] ?? '', lines: [] };
@@ -178,6 +274,11 @@ export function splitProbeOutput(text: string, rename: (netns: string) => string
       if (sandbox && (SANDBOX_SECTIONS as readonly string[]).includes(section.name)) {
         result.command = COMMANDS[section.name as SandboxSection](sandbox.netns);
         sandbox.sections[section.name as SandboxSection] = result;
+      } else if (traffic && (TRAFFIC_SECTIONS as readonly string[]).includes(section.name)) {
+        // Batches repeat `connects` and `ipvs-conns`: joined, the first failing exit kept.
+        const name = section.name as TrafficSection;
+        const before = traffic.sections[name];
+        traffic.sections[name] = before ? { command: name, output: `${before.output}\n${result.output}`, exitCode: before.exitCode || result.exitCode } : { ...result, command: name };
       } else if (dns && section.name === 'dig') {
         result.command = COMMANDS.dig(dns.netns, dns.name);
         dns.result = result;

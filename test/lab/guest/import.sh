@@ -8,6 +8,6 @@ export SWARM_LENS_CACHE=$2
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../../swarm/images.sh"
 export DOCKER_HOST=unix:///lab/node$i/docker.sock
-import_tar "$WEB_IMAGE" "$WEB_IMAGE_CMD" <"$CACHE/images/web.tar"
-import_tar "$HELPER_IMAGE" "$HELPER_IMAGE_CMD" <"$CACHE/images/helper.tar"
+import_tar "$WEB_IMAGE" "$WEB_IMAGE_CMD" <"$(image_tar web)"
+import_tar "$HELPER_IMAGE" "$HELPER_IMAGE_CMD" <"$(image_tar helper)"
 echo "node$i: images imported"

@@ -1,0 +1,189 @@
+// Probe Load Distribution: N TCP connections from a client's namespace to a service (its VIP, or
+// for dnsrr each lookup's answer, or a node's published port), then where IPVS sent each one.
+// The only traffic Swarm Lens ever sends, and only when asked: to that service's addresses, on
+// one port, bounded in count and time (guard.ts checks the bounds again where the script runs).
+import { randomInt } from 'node:crypto';
+import * as path from 'node:path';
+import type { Task } from '../cluster/types';
+import { EngineError } from '../docker/errors';
+import { parseDnsAnswers } from '../parse';
+import { HOST_NETNS, MAX_PROBE_CONNECTIONS, type ProbeRequest, type TrafficRequest } from '../netns/script';
+import { chooseProbe, engineOn, traceMesh, traceService, type TraceContext } from '../trace/run';
+import type { IpvsStep, Trace } from '../trace/types';
+import { countProbe, type PoolMember, type ProbePlan } from './count';
+import type { ProbeReport } from './types';
+
+export interface ProbeOptions {
+  /** How many connections (1 to 1000). */
+  count: number;
+  /** The port to connect to; default: the service's first TCP target port. */
+  port?: number;
+  /** The client container or task (`vote.1`); default: as Trace Load Balancing picks it. */
+  from?: string;
+  /** Send one `GET /` on each connection and count the status lines. */
+  http?: boolean;
+  /** Seconds each connect may take. */
+  timeoutSeconds?: number;
+  /** Through the routing mesh: enter at this published port on `node` (default the connected one). */
+  published?: { port: number; node?: string };
+}
+
+export const DEFAULT_PROBE_COUNT = 100;
+const DEFAULT_CONNECT_TIMEOUT_S = 2;
+
+/** How long a run of `count` connections may take: 10 at a time, each at most `timeout` s, ~100 a second. */
+export function probeTimeoutMs(count: number, timeoutSeconds: number, base: number): number {
+  return base + Math.ceil(count / 10) * (timeoutSeconds + 0.5) * 1000;
+}
+
+function fail(message: string, detail: string): never {
+  throw new EngineError('api', message, detail);
+}
+
+/** The port to dial: the one asked for, else the service's first TCP target port. UDP is not measured. */
+function pickPort(ctx: TraceContext, serviceName: string, port: number | undefined): number {
+  const service = ctx.cluster.service(serviceName)!;
+  const declared = service.ports.filter((p) => port === undefined || p.targetPort === port || p.publishedPort === port);
+  if (port !== undefined) {
+    if (declared.length > 0 && declared.every((p) => p.protocol === 'udp')) fail(`Port ${port} of ${serviceName} is UDP, which the probe does not measure: a UDP datagram has no handshake to count. Probe a TCP port.`, `udp port ${port}`);
+    return port;
+  }
+  const tcp = declared.find((p) => p.protocol === 'tcp');
+  if (!tcp) fail(`${serviceName} declares no TCP port: give the port its tasks listen on (--port, or the Port box).`, 'no tcp port');
+  return tcp.targetPort;
+}
+
+/** Backends as the source's node's IPVS has them, plus the service's stopped tasks (they should get nothing). */
+function poolOf(ctx: TraceContext, ipvs: IpvsStep | null, serviceName: string, stoppedOn: (t: Task) => string | undefined): PoolMember[] {
+  const members: PoolMember[] = (ipvs?.backends ?? [])
+    .filter((b) => b.address)
+    .map((b) => ({ address: b.address!, task: b.task?.name ?? null, node: b.task?.node ?? null, weight: b.weight, ...(b.weight === 0 ? { notServing: 'weight 0' } : {}) }));
+  const known = new Set(members.map((m) => m.address));
+  for (const t of newestPerSlot(ctx.cluster.snapshot.tasks.filter((t) => t.serviceName === serviceName))) {
+    const address = stoppedOn(t);
+    if (t.state !== 'running' && address && !known.has(address)) members.push({ address, task: t.name, node: t.nodeName, weight: null, notServing: t.state });
+  }
+  return members;
+}
+
+/** A slot's newest task: an older one was replaced, and is no backend to miss. */
+function newestPerSlot(tasks: Task[]): Task[] {
+  const bySlot = new Map<string, Task>();
+  for (const t of tasks) {
+    const key = t.slot !== undefined ? String(t.slot) : t.nodeId;
+    const seen = bySlot.get(key);
+    if (!seen || (t.updatedAt ?? '') > (seen.updatedAt ?? '')) bySlot.set(key, t);
+  }
+  return [...bySlot.values()];
+}
+
+function nameOf(ctx: TraceContext) {
+  return (address: string) => {
+    const owner = ctx.cluster.ownersOf(address).find((o) => o.kind === 'task');
+    return owner?.kind === 'task' ? { task: owner.task.name, node: owner.task.nodeName } : { task: null, node: null };
+  };
+}
+
+/** Source ports from a random base, one per connection, so each is found in IPVS's table. */
+function sourcePorts(count: number): number {
+  return randomInt(33000, 60999 - count);
+}
+
+async function send(ctx: TraceContext, node: string, netnsDir: string, requests: ProbeRequest[], timeoutMs: number) {
+  const engine = await engineOn(ctx, node);
+  const probe = chooseProbe(engine, netnsDir, { ...ctx.options, timeoutMs });
+  if (probe.kind === 'offline') fail('A snapshot cannot send traffic: connect to the live swarm to probe.', 'offline probe');
+  return probe.run(requests, ctx.signal, node);
+}
+
+export async function probeDistribution(ctx: TraceContext, serviceName: string, options: ProbeOptions): Promise<ProbeReport> {
+  if (ctx.engine.kind !== 'live') fail('A snapshot cannot send traffic: connect to the live swarm to probe.', 'snapshot');
+  const service = ctx.cluster.service(serviceName) ?? fail(`No service named "${serviceName}" in this swarm: "docker service ls" lists them.`, `unknown service ${serviceName}`);
+  const count = options.count;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_PROBE_CONNECTIONS) fail(`The probe makes 1 to ${MAX_PROBE_CONNECTIONS} connections: pick a count in that range.`, `count ${count}`);
+  const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_S;
+  if (options.published) return probeMesh(ctx, service.name, options, timeoutSeconds);
+  const port = pickPort(ctx, service.name, options.port);
+  const started = Date.now();
+  const trace = await traceService(ctx, service.name, options.from);
+  const source = trace.source ?? fail(`No running container shares a network with ${service.name} on a node Swarm Lens can read: run a client there, or name one with --from.`, 'no source');
+  const dir = path.dirname(source.netns);
+  const sourceTask = ctx.cluster.snapshot.tasks.find((t) => t.id === source.task?.id);
+  const sourceNetworks = new Set(sourceTask?.addresses.map((a) => a.networkName) ?? []);
+  const common: Omit<ProbePlan, 'mode' | 'vip' | 'scheduler' | 'ipvsService' | 'pool' | 'request' | 'commands'> = { service: service.name, from: source.task?.name ?? source.name, node: trace.node };
+  const timeoutMs = probeTimeoutMs(count, timeoutSeconds, ctx.options.timeoutMs);
+  const stopped = (network: string) => (t: Task) => t.addresses.find((a) => a.networkName === network || a.networkId === network)?.address;
+
+  if (service.endpointMode === 'dnsrr') {
+    // N lookups (one dig for all), then a connection to each lookup's first answer.
+    const lookups = await send(ctx, trace.node, dir, Array.from({ length: count }, () => ({ kind: 'dns' as const, netns: source.netns, name: service.name })), timeoutMs);
+    const targets = lookups.dns.map((d) => parseDnsAnswers(d.result.output).queries[0]?.answers.find((a) => a.type === 'A')?.address).filter((a): a is string => !!a);
+    if (targets.length === 0) fail(`${service.name} did not resolve from ${common.from}: Trace Load Balancing shows the DNS answers.`, 'dnsrr: no answers');
+    const request: TrafficRequest = { kind: 'traffic', netns: source.netns, targets, port, count, firstPort: sourcePorts(count), timeoutSeconds, http: !!options.http };
+    const output = await send(ctx, trace.node, dir, [request], timeoutMs);
+    const network = [...sourceNetworks][0] ?? '';
+    const pool = poolOf(ctx, null, service.name, stopped(network)).concat(
+      ctx.cluster.snapshot.tasks.filter((t) => t.serviceName === service.name && t.state === 'running').flatMap((t) => t.addresses.filter((a) => sourceNetworks.has(a.networkName)).map((a) => ({ address: a.address, task: t.name, node: t.nodeName, weight: null }))),
+    );
+    const plan: ProbePlan = { ...common, mode: 'dnsrr', vip: null, scheduler: 'DNS round robin', ipvsService: null, pool: dedupe(pool), request, commands: [`docker exec ${common.from} nslookup ${service.name}  # x${count}, then a connection to each answer`] };
+    return countProbe(plan, output.traffic?.[0], trace.takenAt, Date.now() - started, nameOf(ctx));
+  }
+
+  const vip = trace.vips.find((v) => v.ipvs && sourceNetworks.has(v.network)) ?? trace.vips.find((v) => v.ipvs);
+  if (!vip?.ipvs) throw noIpvs(trace, service.name);
+  const lb = path.join(dir, vip.ipvs.sandbox);
+  const request: TrafficRequest = { kind: 'traffic', netns: source.netns, lb, targets: [vip.address], port, count, firstPort: sourcePorts(count), timeoutSeconds, http: !!options.http };
+  const output = await send(ctx, trace.node, dir, [request], timeoutMs);
+  const plan: ProbePlan = {
+    ...common,
+    mode: 'vip',
+    vip: vip.address,
+    scheduler: vip.ipvs.scheduler,
+    ipvsService: vip.ipvs.fwmark !== null ? `FWM ${vip.ipvs.fwmark}` : null,
+    pool: poolOf(ctx, vip.ipvs, service.name, stopped(vip.network)),
+    request,
+    commands: [`nsenter --net=${lb} ipvsadm -Ln --stats --exact`, `nsenter --net=${lb} ipvsadm -Lnc`],
+  };
+  return countProbe(plan, output.traffic?.[0], trace.takenAt, Date.now() - started, nameOf(ctx));
+}
+
+/** Through the routing mesh: from the node itself to its own published port (DNAT, ingress_sbox's IPVS). */
+async function probeMesh(ctx: TraceContext, serviceName: string, options: ProbeOptions, timeoutSeconds: number): Promise<ProbeReport> {
+  const { port, node: nodeName } = options.published!;
+  const started = Date.now();
+  const trace = await traceMesh(ctx, port, 'tcp', nodeName);
+  const mesh = trace.mesh[0];
+  if (mesh?.ipvs === null || !mesh) throw noIpvs(trace, serviceName);
+  const owner = trace.service?.name;
+  if (owner !== serviceName) fail(`Port ${port} is ${owner ? `published by ${owner}` : 'not published by any service'}, not by ${serviceName}: pick the port ${serviceName} publishes.`, `mesh port ${port} owner ${owner}`);
+  const node = ctx.cluster.snapshot.nodes.find((n) => n.hostname === trace.node);
+  const address = node?.address ?? fail(`The swarm does not say ${trace.node}'s address: probe through another node.`, 'no node address');
+  const ingressSbox = trace.sandboxes.find((s) => s.kind === 'ingress')?.netns ?? fail('The routing mesh trace read no ingress sandbox.', 'no ingress_sbox');
+  const count = options.count;
+  const request: TrafficRequest = { kind: 'traffic', netns: HOST_NETNS, lb: ingressSbox, targets: [address], port, count, firstPort: sourcePorts(count), timeoutSeconds, http: !!options.http };
+  const output = await send(ctx, trace.node, path.dirname(ingressSbox), [request], probeTimeoutMs(count, timeoutSeconds, ctx.options.timeoutMs));
+  const ingress = (t: Task) => t.addresses.find((a) => ctx.cluster.network(a.networkId)?.ingress)?.address;
+  const plan: ProbePlan = {
+    service: serviceName,
+    from: `${trace.node} (host)`,
+    node: trace.node,
+    mode: 'mesh',
+    vip: address,
+    scheduler: mesh.ipvs.scheduler,
+    ipvsService: mesh.ipvs.fwmark !== null ? `FWM ${mesh.ipvs.fwmark}` : null,
+    pool: poolOf(ctx, mesh.ipvs, serviceName, ingress),
+    request,
+    commands: [`nsenter --net=${ingressSbox} ipvsadm -Ln --stats --exact`, `nsenter --net=${ingressSbox} ipvsadm -Lnc`],
+  };
+  return countProbe(plan, output.traffic?.[0], trace.takenAt, Date.now() - started, nameOf(ctx));
+}
+
+function dedupe(pool: PoolMember[]): PoolMember[] {
+  return [...new Map(pool.map((m) => [m.address, m])).values()];
+}
+
+/** The trace's own sentence for why there is no IPVS service to probe. */
+function noIpvs(trace: Trace, serviceName: string): EngineError {
+  const why = trace.findings.find((f) => f.severity === 'error');
+  return new EngineError('api', why ? `Nothing to probe on ${trace.node}: ${why.title}` : `${serviceName} has no IPVS service on ${trace.node} to probe: Trace Load Balancing shows why.`, `no ipvs for ${serviceName} on ${trace.node}`);
+}
