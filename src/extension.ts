@@ -13,6 +13,7 @@ import { ServicesTreeProvider } from './vscode/servicesTree';
 import { SwarmStatusBar } from './vscode/statusBar';
 import { registerTracePanelSerializer, TracePanel, TracePanelHandlers } from './vscode/tracePanel';
 import { openSnapshotFile, registerTraceCommands, runTrace, TraceRequest } from './vscode/traceCommands';
+import { probePanelHandlers, registerProbeCommands } from './vscode/probeCommands';
 import { registerCheckCommands } from './vscode/checkCommands';
 import type { Trace } from './core/trace/types';
 import { sourceCandidates } from './core/trace/run';
@@ -81,11 +82,13 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
       },
       openContainer: (containerId) => inspect.open('container', containerId, containerId.slice(0, 12)),
       saveSnapshot: () => vscode.commands.executeCommand('swarmLens.saveSnapshot'),
+      ...probePanelHandlers(model),
     };
     registerTracePanelSerializer(context, panelHandlers);
     const show = (trace: Trace) => TracePanel.show(context, trace, panelHandlers);
     for (const d of registerTraceCommands({ model, extensionUri: context.extensionUri, show }, commands.register)) register(d);
     for (const d of registerCheckCommands({ model, context }, commands.register)) register(d);
+    for (const d of registerProbeCommands(model, show, commands.register)) register(d);
 
     // A snapshot open before a window reload is opened again; `npm start` without a reachable
     // swarm opens the demo, so a first look shows a full trace.

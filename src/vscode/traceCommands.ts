@@ -155,20 +155,20 @@ async function saveSnapshot(model: ClusterModel): Promise<void> {
   void vscode.window.showInformationMessage(`Saved the cluster and ${sandboxes} sandboxes of ${bundle.nodes.map((n) => n.node).join(', ') || 'no node'} to ${uri.fsPath}.`);
 }
 
-async function serviceFrom(model: ClusterModel, target?: ServicesElement | string): Promise<Service | undefined> {
+export async function serviceFrom(model: ClusterModel, target?: ServicesElement | string, title = 'Trace Load Balancing'): Promise<Service | undefined> {
   const cluster = await model.requireCluster();
   if (typeof target === 'string') return cluster.service(target);
   if (target && 'service' in target) return target.service;
   if (target?.type === 'task') return cluster.service(target.task.serviceId);
   const pick = await vscode.window.showQuickPick(
     cluster.services.map((s) => ({ label: s.name, description: `${s.endpointMode} · ${s.running}/${s.desired ?? '?'}`, service: s })),
-    { title: 'Trace Load Balancing', placeHolder: 'Service to trace' },
+    { title, placeHolder: title === 'Trace Load Balancing' ? 'Service to trace' : 'Service' },
   );
   return pick?.service;
 }
 
 /** The source container; the default (a client's view on a readable node) is preselected. null = cancelled. */
-async function pickSource(model: ClusterModel, service: Service): Promise<Task | undefined | null> {
+export async function pickSource(model: ClusterModel, service: Service, title = `Trace ${service.name} from`): Promise<Task | undefined | null> {
   // (undefined: no candidate, trace without DNS; null: the user cancelled)
   const ctx = await model.traceContext();
   const candidates = sourceCandidates(ctx, service.name);
@@ -179,7 +179,7 @@ async function pickSource(model: ClusterModel, service: Service): Promise<Task |
   const nodes = readableNodes(ctx).filter((n) => candidates.some((t) => t.nodeName === n));
   const grouped: Item[] = nodes.flatMap((n) => [{ label: n, kind: vscode.QuickPickItemKind.Separator }, ...items.filter((i) => i.task!.nodeName === n)]);
   const quickPick = vscode.window.createQuickPick<Item>();
-  quickPick.title = `Trace ${service.name} from`;
+  quickPick.title = title;
   quickPick.placeholder = 'Container that asks DNS and sends the traffic (the trace reads its node)';
   quickPick.items = grouped;
   quickPick.activeItems = [items[0]];

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { traceToMarkdown } from '../core/trace/text';
 import type { Trace } from '../core/trace/types';
+import type { ProbeReport } from '../core/traffic/types';
 import { type HostMessage, isPanelState, isWebviewMessage, panelTitle, type RevealKind, type ThemeKind, TRACE_VIEW_TYPE, traceKey, type WebviewMessage } from '../webview/protocol';
 
 export { TRACE_VIEW_TYPE } from '../webview/protocol';
@@ -24,6 +25,16 @@ export interface TracePanelHandlers {
   exportMarkdown?(trace: Trace): MaybePromise;
   saveSnapshot?(trace: Trace): MaybePromise;
   copy?(text: string): MaybePromise;
+  /** Probe Load Distribution of the traced service from its source; the panel's form said what it sends. */
+  probe?(trace: Trace, request: ProbeRequest, token: vscode.CancellationToken): Promise<ProbeReport | undefined>;
+  /** The port the probe form offers for this trace (the service's first TCP target port). */
+  probePort?(trace: Trace): number | undefined;
+}
+
+export interface ProbeRequest {
+  count: number;
+  port: number;
+  http: boolean;
 }
 
 const RAW_SCHEME = 'swarm-lens-raw';
@@ -59,9 +70,11 @@ function raw(context: vscode.ExtensionContext): RawDocuments {
   return rawDocuments;
 }
 
-function defaultHandlers(context: vscode.ExtensionContext): Required<Omit<TracePanelHandlers, 'refresh'>> & Pick<TracePanelHandlers, 'refresh'> {
+function defaultHandlers(context: vscode.ExtensionContext): Required<Omit<TracePanelHandlers, 'refresh' | 'probe' | 'probePort'>> & Pick<TracePanelHandlers, 'refresh' | 'probe' | 'probePort'> {
   return {
     refresh: undefined,
+    probe: undefined,
+    probePort: undefined,
     async reveal(kind) {
       await vscode.window.showInformationMessage(`Revealing a ${kind} is not available here.`);
     },
@@ -158,6 +171,9 @@ export class TracePanel implements vscode.Disposable {
   private loading: string | undefined;
   private error: string | undefined;
   private refreshing: vscode.CancellationTokenSource | undefined;
+  private probing: { cts: vscode.CancellationTokenSource; text: string } | undefined;
+  /** A probe report to show once the page is ready (a palette probe opens a new panel). */
+  private probeReport: ProbeReport | undefined;
   private disposed = false;
 
   /**
@@ -231,7 +247,38 @@ export class TracePanel implements vscode.Disposable {
       this.key = key;
       TracePanel.panels.set(key, this);
     }
-    this.post({ type: 'trace', trace, theme: themeKind() });
+    this.postTrace();
+  }
+
+  private postTrace(): void {
+    this.post({ type: 'trace', trace: this.current, theme: themeKind(), probePort: this.handlers.probePort?.(this.current) });
+  }
+
+  /** Shows a probe's report in the Traffic section (a probe run from the palette). */
+  showProbe(report: ProbeReport): void {
+    this.probeReport = report;
+    this.post({ type: 'probeReport', report });
+  }
+
+  /** Runs handlers.probe with the section's progress and Cancel; one probe at a time. */
+  async probe(request: ProbeRequest): Promise<void> {
+    const run = this.handlers.probe;
+    if (!run || this.probing) return;
+    const trace = this.current;
+    const cts = new vscode.CancellationTokenSource();
+    const text = `Sending ${request.count} connections to ${trace.service?.name ?? '?'} on port ${request.port}…`;
+    this.probing = { cts, text };
+    this.post({ type: 'probing', text });
+    try {
+      const report = await run(trace, request, cts.token);
+      if (cts.token.isCancellationRequested || !report) this.post({ type: 'probeError', message: 'Probe cancelled: the connections already made were closed, the helper removed.' });
+      else this.showProbe(report);
+    } catch (err) {
+      this.post({ type: 'probeError', message: errorText(err) });
+    } finally {
+      cts.dispose();
+      this.probing = undefined;
+    }
   }
 
   /** Dims the trace on screen under a progress bar and this title. */
@@ -273,6 +320,7 @@ export class TracePanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.refreshing?.cancel();
+    this.probing?.cts.cancel();
     if (TracePanel.panels.get(this.key) === this) TracePanel.panels.delete(this.key);
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
@@ -289,7 +337,9 @@ export class TracePanel implements vscode.Disposable {
 
   /** After `ready`: the whole picture again (the page may be a fresh one). */
   private pushAll(): void {
-    this.post({ type: 'trace', trace: this.current, theme: themeKind() });
+    this.postTrace();
+    if (this.probing) this.post({ type: 'probing', text: this.probing.text });
+    else if (this.probeReport) this.post({ type: 'probeReport', report: this.probeReport });
     if (this.loading) this.post({ type: 'loading', title: this.loading });
     if (this.error) this.post({ type: 'error', message: this.error });
   }
@@ -323,6 +373,11 @@ export class TracePanel implements vscode.Disposable {
         return;
       case 'copy':
         return h.copy(m.text);
+      case 'probe':
+        return this.probe(m);
+      case 'cancelProbe':
+        this.probing?.cts.cancel();
+        return;
     }
   }
 }

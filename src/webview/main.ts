@@ -11,6 +11,7 @@ import { canvasMeasure, pageFonts, renderDiagram, type Measure } from './diagram
 import { clear, h } from './dom';
 import { buildGraph, type NodeAction } from './graph';
 import { isHostMessage, isPanelState, panelState, panelTitle, shortContainerName, type HostMessage, type PanelState, type WebviewMessage } from './protocol';
+import { trafficSection, type ProbeViewState } from './probeView';
 import { allSections, type SectionContext } from './sections';
 
 interface VsCodeApi {
@@ -30,11 +31,13 @@ let loading: string | undefined;
 let error: string | undefined;
 let open: Record<string, boolean> = {};
 let measure: Measure | undefined;
+/** Probe Load Distribution's form and last result (kept with the trace it belongs to). */
+let probe: ProbeViewState = { count: 100, port: null, http: false };
 
 const post = (msg: WebviewMessage): void => vscode.postMessage(msg);
 
 function save(): void {
-  if (trace) vscode.setState({ ...panelState({ trace }), open });
+  if (trace) vscode.setState({ ...panelState({ trace }), open, ...(probe.report ? { probe: probe.report } : {}) });
   else if (report) vscode.setState({ ...panelState({ report }), open });
 }
 
@@ -152,6 +155,8 @@ function render(): void {
     main.append(diagram(trace));
     const ok = healthLine(trace);
     if (ok) main.append(ok);
+    const traffic = trafficSection(sectionContext, trace, probe, save);
+    if (traffic) main.append(traffic);
     main.append(...allSections(sectionContext, trace));
   } else if (!loading && !error) {
     main.append(h('div', { class: 'empty muted' }, 'Waiting for a trace…'));
@@ -170,6 +175,9 @@ function receive(msg: HostMessage): void {
       save();
       break;
     case 'trace':
+      // Another service's trace: its probe form starts afresh.
+      if (trace?.service?.name !== msg.trace.service?.name) probe = { count: probe.count, port: null, http: false };
+      if (msg.probePort !== undefined && probe.port === null) probe.port = msg.probePort;
       trace = msg.trace;
       report = undefined;
       loading = undefined;
@@ -185,6 +193,18 @@ function receive(msg: HostMessage): void {
       loading = undefined;
       error = msg.message;
       break;
+    case 'probing':
+      probe = { ...probe, running: msg.text, error: undefined };
+      open = { ...open, traffic: true };
+      break;
+    case 'probeReport':
+      probe = { ...probe, running: undefined, error: undefined, report: msg.report };
+      open = { ...open, traffic: true };
+      save();
+      break;
+    case 'probeError':
+      probe = { ...probe, running: undefined, error: msg.message };
+      break;
   }
   render();
 }
@@ -198,6 +218,7 @@ const restored = vscode.getState();
 if (isPanelState(restored)) {
   trace = restored.trace;
   report = restored.report;
+  if (restored.probe) probe.report = restored.probe;
   open = restored.open ?? {};
 }
 render();

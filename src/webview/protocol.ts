@@ -7,6 +7,7 @@
 // again after the panel is shown).
 import { CHECK_VERSION, type CheckReport } from '../core/check/types';
 import { TRACE_VERSION, type Trace } from '../core/trace/types';
+import { PROBE_VERSION, type ProbeReport } from '../core/traffic/types';
 
 /** The panels' view types: the same in `createWebviewPanel` and the serializer registrations. */
 export const TRACE_VIEW_TYPE = 'swarmLens.trace';
@@ -28,17 +29,25 @@ export type WebviewMessage =
   | { type: 'copy'; text: string }
   /** From the check: trace a service from a task on a node; find a way to reach a node. */
   | { type: 'traceOn'; service: string; node: string }
-  | { type: 'reachNode'; node: string };
+  | { type: 'reachNode'; node: string }
+  /** Probe Load Distribution of the traced service, from the trace's source (the panel said what it sends). */
+  | { type: 'probe'; count: number; port: number; http: boolean }
+  | { type: 'cancelProbe' };
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
 
 /** Host -> webview. */
 export type HostMessage =
-  | { type: 'trace'; trace: Trace; theme?: ThemeKind }
+  /** `probePort`: the port Probe Load Distribution offers (the service's first TCP target port). */
+  | { type: 'trace'; trace: Trace; theme?: ThemeKind; probePort?: number }
   | { type: 'check'; report: CheckReport; theme?: ThemeKind }
   /** Work in progress (a refresh); the trace on screen stays, dimmed, until the new one comes. */
   | { type: 'loading'; title: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** A probe runs (`text` says what it sends), ended with a report, or failed (the form stays). */
+  | { type: 'probing'; text: string }
+  | { type: 'probeReport'; report: ProbeReport }
+  | { type: 'probeError'; message: string };
 
 /** What the webview keeps with `setState`, and what the serializer gets back after a reload. */
 export interface PanelState {
@@ -47,6 +56,8 @@ export interface PanelState {
   /** What the panel shows: a trace, or (the check panel) a check report. */
   trace?: Trace;
   report?: CheckReport;
+  /** The last probe of the traced service, drawn under the trace. */
+  probe?: ProbeReport;
   /** Sections the user opened or closed, by section id (`findings`, `dns`, `raw`, ...). */
   open?: Record<string, boolean>;
 }
@@ -77,9 +88,20 @@ export function isWebviewMessage(x: unknown): x is WebviewMessage {
       return isString(x.service, 512) && isString(x.node, 512) && x.service.length > 0 && x.node.length > 0;
     case 'reachNode':
       return isString(x.node, 512) && x.node.length > 0;
+    case 'probe':
+      return isWhole(x.count, 1, 1000) && isWhole(x.port, 1, 65535) && typeof x.http === 'boolean';
+    case 'cancelProbe':
+      return true;
     default:
       return false;
   }
+}
+
+const isWhole = (x: unknown, min: number, max: number): x is number => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
+
+/** The shape checks a restored or received probe report must pass before it is drawn. */
+export function isProbeReport(x: unknown): x is ProbeReport {
+  return isObject(x) && x.version === PROBE_VERSION && typeof x.service === 'string' && typeof x.sent === 'number' && Array.isArray(x.backends) && Array.isArray(x.findings);
 }
 
 /** The shape checks a restored or received check report must pass before it is drawn. */
@@ -108,14 +130,19 @@ export function isHostMessage(x: unknown): x is HostMessage {
     case 'loading':
       return typeof x.title === 'string';
     case 'error':
+    case 'probeError':
       return typeof x.message === 'string';
+    case 'probing':
+      return typeof x.text === 'string';
+    case 'probeReport':
+      return isProbeReport(x.report);
     default:
       return false;
   }
 }
 
 export function isPanelState(x: unknown): x is PanelState {
-  return isObject(x) && x.stateVersion === PANEL_STATE_VERSION && (x.trace === undefined ? isCheckReport(x.report) : isTrace(x.trace) && x.report === undefined) && (x.open === undefined || (isObject(x.open) && Object.values(x.open).every((v) => typeof v === 'boolean')));
+  return isObject(x) && x.stateVersion === PANEL_STATE_VERSION && (x.trace === undefined ? isCheckReport(x.report) : isTrace(x.trace) && x.report === undefined) && (x.probe === undefined || isProbeReport(x.probe)) && (x.open === undefined || (isObject(x.open) && Object.values(x.open).every((v) => typeof v === 'boolean')));
 }
 
 export function panelState(content: { trace: Trace } | { report: CheckReport }): PanelState {

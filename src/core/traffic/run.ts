@@ -4,7 +4,7 @@
 // one port, bounded in count and time (guard.ts checks the bounds again where the script runs).
 import { randomInt } from 'node:crypto';
 import * as path from 'node:path';
-import type { Task } from '../cluster/types';
+import type { Service, Task } from '../cluster/types';
 import { EngineError } from '../docker/errors';
 import { parseDnsAnswers } from '../parse';
 import { HOST_NETNS, MAX_PROBE_CONNECTIONS, type ProbeRequest, type TrafficRequest } from '../netns/script';
@@ -40,6 +40,11 @@ function fail(message: string, detail: string): never {
   throw new EngineError('api', message, detail);
 }
 
+/** The port the probe offers for a service: its first TCP target port, if it declares one. */
+export function defaultProbePort(service: Service): number | undefined {
+  return service.ports.find((p) => p.protocol === 'tcp')?.targetPort;
+}
+
 /** The port to dial: the one asked for, else the service's first TCP target port. UDP is not measured. */
 function pickPort(ctx: TraceContext, serviceName: string, port: number | undefined): number {
   const service = ctx.cluster.service(serviceName)!;
@@ -48,33 +53,39 @@ function pickPort(ctx: TraceContext, serviceName: string, port: number | undefin
     if (declared.length > 0 && declared.every((p) => p.protocol === 'udp')) fail(`Port ${port} of ${serviceName} is UDP, which the probe does not measure: a UDP datagram has no handshake to count. Probe a TCP port.`, `udp port ${port}`);
     return port;
   }
-  const tcp = declared.find((p) => p.protocol === 'tcp');
-  if (!tcp) fail(`${serviceName} declares no TCP port: give the port its tasks listen on (--port, or the Port box).`, 'no tcp port');
-  return tcp.targetPort;
+  return defaultProbePort(service) ?? fail(`${serviceName} declares no TCP port: give the port its tasks listen on (--port, or the Port box).`, 'no tcp port');
 }
 
 /** Backends as the source's node's IPVS has them, plus the service's stopped tasks (they should get nothing). */
-function poolOf(ctx: TraceContext, ipvs: IpvsStep | null, serviceName: string, stoppedOn: (t: Task) => string | undefined): PoolMember[] {
+function poolOf(ctx: TraceContext, ipvs: IpvsStep | null, serviceName: string, addressOf: (t: Task) => string | undefined): PoolMember[] {
   const members: PoolMember[] = (ipvs?.backends ?? [])
     .filter((b) => b.address)
     .map((b) => ({ address: b.address!, task: b.task?.name ?? null, node: b.task?.node ?? null, weight: b.weight, ...(b.weight === 0 ? { notServing: 'weight 0' } : {}) }));
   const known = new Set(members.map((m) => m.address));
-  for (const t of newestPerSlot(ctx.cluster.snapshot.tasks.filter((t) => t.serviceName === serviceName))) {
-    const address = stoppedOn(t);
-    if (t.state !== 'running' && address && !known.has(address)) members.push({ address, task: t.name, node: t.nodeName, weight: null, notServing: t.state });
+  for (const t of stoppedTasks(ctx.cluster.snapshot.tasks.filter((t) => t.serviceName === serviceName))) {
+    const address = addressOf(t);
+    if (address && !known.has(address)) members.push({ address, task: t.name, node: t.nodeName, weight: null, notServing: t.state });
   }
   return members;
 }
 
-/** A slot's newest task: an older one was replaced, and is no backend to miss. */
-function newestPerSlot(tasks: Task[]): Task[] {
-  const bySlot = new Map<string, Task>();
+const STOPPED = new Set(['shutdown', 'failed', 'complete', 'rejected', 'orphaned']);
+
+/**
+ * The newest stopped task of each slot that has no running task: a backend that went away (a
+ * slot whose task was replaced by a running one is not missed). A scaled-down task is removed
+ * from the swarm at once, so only a stopped task that is kept (its slot lives on) is named.
+ */
+function stoppedTasks(tasks: Task[]): Task[] {
+  const slot = (t: Task) => (t.slot !== undefined ? String(t.slot) : t.nodeId);
+  const running = new Set(tasks.filter((t) => t.state === 'running').map(slot));
+  const newest = new Map<string, Task>();
   for (const t of tasks) {
-    const key = t.slot !== undefined ? String(t.slot) : t.nodeId;
-    const seen = bySlot.get(key);
-    if (!seen || (t.updatedAt ?? '') > (seen.updatedAt ?? '')) bySlot.set(key, t);
+    if (running.has(slot(t)) || !STOPPED.has(t.state)) continue;
+    const seen = newest.get(slot(t));
+    if (!seen || (t.updatedAt ?? '') > (seen.updatedAt ?? '')) newest.set(slot(t), t);
   }
-  return [...bySlot.values()];
+  return [...newest.values()];
 }
 
 function nameOf(ctx: TraceContext) {
@@ -97,6 +108,11 @@ async function send(ctx: TraceContext, node: string, netnsDir: string, requests:
 }
 
 export async function probeDistribution(ctx: TraceContext, serviceName: string, options: ProbeOptions): Promise<ProbeReport> {
+  return (await probeWithTrace(ctx, serviceName, options)).report;
+}
+
+/** The probe's report, and the trace it was planned from (what the panel shows above the histogram). */
+export async function probeWithTrace(ctx: TraceContext, serviceName: string, options: ProbeOptions): Promise<{ report: ProbeReport; trace: Trace }> {
   if (ctx.engine.kind !== 'live') fail('A snapshot cannot send traffic: connect to the live swarm to probe.', 'snapshot');
   const service = ctx.cluster.service(serviceName) ?? fail(`No service named "${serviceName}" in this swarm: "docker service ls" lists them.`, `unknown service ${serviceName}`);
   const count = options.count;
@@ -126,7 +142,7 @@ export async function probeDistribution(ctx: TraceContext, serviceName: string, 
       ctx.cluster.snapshot.tasks.filter((t) => t.serviceName === service.name && t.state === 'running').flatMap((t) => t.addresses.filter((a) => sourceNetworks.has(a.networkName)).map((a) => ({ address: a.address, task: t.name, node: t.nodeName, weight: null }))),
     );
     const plan: ProbePlan = { ...common, mode: 'dnsrr', vip: null, scheduler: 'DNS round robin', ipvsService: null, pool: dedupe(pool), request, commands: [`docker exec ${common.from} nslookup ${service.name}  # x${count}, then a connection to each answer`] };
-    return countProbe(plan, output.traffic?.[0], trace.takenAt, Date.now() - started, nameOf(ctx));
+    return { report: countProbe(plan, output.traffic?.[0], trace.takenAt, Date.now() - started, nameOf(ctx)), trace };
   }
 
   const vip = trace.vips.find((v) => v.ipvs && sourceNetworks.has(v.network)) ?? trace.vips.find((v) => v.ipvs);
@@ -144,11 +160,11 @@ export async function probeDistribution(ctx: TraceContext, serviceName: string, 
     request,
     commands: [`nsenter --net=${lb} ipvsadm -Ln --stats --exact`, `nsenter --net=${lb} ipvsadm -Lnc`],
   };
-  return countProbe(plan, output.traffic?.[0], trace.takenAt, Date.now() - started, nameOf(ctx));
+  return { report: countProbe(plan, output.traffic?.[0], trace.takenAt, Date.now() - started, nameOf(ctx)), trace };
 }
 
 /** Through the routing mesh: from the node itself to its own published port (DNAT, ingress_sbox's IPVS). */
-async function probeMesh(ctx: TraceContext, serviceName: string, options: ProbeOptions, timeoutSeconds: number): Promise<ProbeReport> {
+async function probeMesh(ctx: TraceContext, serviceName: string, options: ProbeOptions, timeoutSeconds: number): Promise<{ report: ProbeReport; trace: Trace }> {
   const { port, node: nodeName } = options.published!;
   const started = Date.now();
   const trace = await traceMesh(ctx, port, 'tcp', nodeName);
@@ -175,7 +191,7 @@ async function probeMesh(ctx: TraceContext, serviceName: string, options: ProbeO
     request,
     commands: [`nsenter --net=${ingressSbox} ipvsadm -Ln --stats --exact`, `nsenter --net=${ingressSbox} ipvsadm -Lnc`],
   };
-  return countProbe(plan, output.traffic?.[0], trace.takenAt, Date.now() - started, nameOf(ctx));
+  return { report: countProbe(plan, output.traffic?.[0], trace.takenAt, Date.now() - started, nameOf(ctx)), trace };
 }
 
 function dedupe(pool: PoolMember[]): PoolMember[] {
