@@ -12,7 +12,7 @@ import { NetworksTreeProvider } from './vscode/networksTree';
 import { ServicesTreeProvider } from './vscode/servicesTree';
 import { SwarmStatusBar } from './vscode/statusBar';
 import { registerTracePanelSerializer, TracePanel, TracePanelHandlers } from './vscode/tracePanel';
-import { openSnapshotFile, registerTraceCommands, runTrace, TraceRequest } from './vscode/traceCommands';
+import { openBundleFile, registerTraceCommands, runTrace, TraceRequest } from './vscode/traceCommands';
 import { registerCheckCommands } from './vscode/checkCommands';
 import type { Trace } from './core/trace/types';
 import { sourceCandidates } from './core/trace/run';
@@ -48,8 +48,8 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
       model.onDidChange(() => {
         const state = model.state;
         servicesView.message = state.kind === 'error' ? state.error.message : undefined;
-        const snapshot = model.snapshot;
-        servicesView.description = snapshot ? `snapshot of ${snapshot.cluster} taken ${snapshot.takenAt.replace('T', ' ').slice(0, 16)}` : undefined;
+        const offline = model.offline;
+        servicesView.description = offline ? `snapshot of ${offline.cluster} taken ${offline.takenAt.replace('T', ' ').slice(0, 16)}` : undefined;
       }),
     );
     register(new SwarmStatusBar(model));
@@ -87,23 +87,23 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
     for (const d of registerTraceCommands({ model, extensionUri: context.extensionUri, show }, commands.register)) register(d);
     for (const d of registerCheckCommands({ model, context }, commands.register)) register(d);
 
-    // A snapshot open before a window reload is opened again; `npm start` without a reachable
+    // A bundle open before a window reload is opened again; `npm start` without a reachable
     // swarm opens the demo, so a first look shows a full trace.
-    const remembered = model.rememberedSnapshot;
+    const remembered = model.rememberedBundle;
     if (remembered) {
-      void openSnapshotFile(model, remembered.file, remembered.label).catch((err) => {
+      void openBundleFile(model, remembered.file, remembered.label).catch((err) => {
         log.warn(`the snapshot open before the reload is gone: ${err}`);
         void model.useLive();
       });
     } else if (process.env.SWARM_LENS_DEMO === '1') {
-      void openSnapshotFile(model, vscode.Uri.joinPath(context.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot')
+      void openBundleFile(model, vscode.Uri.joinPath(context.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot')
         // From the default source: a client's view, as the quick pick would preselect it.
         .then(async () => vscode.commands.executeCommand('swarmLens.traceService', 'vote', sourceCandidates(await model.traceContext(), 'vote')[0]?.containerId))
         .catch((err) => log.error(`demo: ${err}`));
     }
     register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('swarmLens.nodes') && model.cluster && !model.snapshot) void model.nodeReach(model.cluster).catch(() => undefined);
+        if (e.affectsConfiguration('swarmLens.nodes') && model.cluster && !model.offline) void model.nodeReach(model.cluster).catch(() => undefined);
         if (e.affectsConfiguration('swarmLens.docker') || e.affectsConfiguration('swarmLens.refresh')) {
           autoRefresh.restart();
           if (model.state.kind !== 'idle') void model.refresh();

@@ -51,7 +51,7 @@ export class AutoRefresh implements vscode.Disposable {
     const controller = new AbortController();
     // Opening a view shows what is cached at once and reads the cluster again.
     this.schedule(0);
-    const poll = settings.pollSeconds > 0 ? setInterval(() => !this.model.snapshot && this.schedule(0), settings.pollSeconds * 1000) : undefined;
+    const poll = settings.pollSeconds > 0 ? setInterval(() => !this.model.offline && this.schedule(0), settings.pollSeconds * 1000) : undefined;
     if (settings.refreshOnEvents) void this.watchEvents(controller.signal);
     this.running = {
       stop: () => {
@@ -67,8 +67,8 @@ export class AutoRefresh implements vscode.Disposable {
     let delay = 2000;
     while (!signal.aborted) {
       try {
-        // A snapshot does not change: nothing to watch until the live engine is back.
-        if (this.model.snapshot) throw new Error('showing a snapshot');
+        // A bundle does not change: nothing to watch until the live engine is back.
+        if (this.model.offline) throw new Error('showing a snapshot');
         const engine = this.model.engine();
         await engine.events(EVENT_TYPES, EVENT_ACTIONS, () => this.schedule(DEBOUNCE_MS), signal);
         delay = 2000;

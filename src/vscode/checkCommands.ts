@@ -22,7 +22,7 @@ export interface CheckCommandDeps {
 /** Runs a check with a cancellable notification; undefined when cancelled. */
 async function runCheck(model: ClusterModel, services: string[], token?: vscode.CancellationToken): Promise<CheckReport | undefined> {
   const title = services.length === 1 ? `Checking ${services[0]} on every node` : 'Checking load balancing on every node';
-  return vscode.window.withProgress({ location: model.snapshot ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title, cancellable: true }, async (_p, own) => {
+  return vscode.window.withProgress({ location: model.offline ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title, cancellable: true }, async (_p, own) => {
     const controller = new AbortController();
     const links = [own, token].filter((t): t is vscode.CancellationToken => !!t).map((t) => t.onCancellationRequested(() => controller.abort()));
     try {
@@ -70,7 +70,7 @@ export function registerCheckCommands(deps: CheckCommandDeps, register: Register
     traceOn: async (service: string, node: string) => {
       const ctx = await model.traceContext();
       const s = ctx.cluster.service(service);
-      const local = ctx.cluster.snapshot.tasks.filter((t) => t.nodeName === node && t.state === 'running' && t.containerId);
+      const local = ctx.cluster.state.tasks.filter((t) => t.nodeName === node && t.state === 'running' && t.containerId);
       const source = s && s.networkIds.map((n) => dnsSourceOn(local, s, n)).find((t) => t);
       // No task on that node to ask from: the picker lets the user choose.
       return source ? vscode.commands.executeCommand('swarmLens.traceService', service, source.containerId) : vscode.commands.executeCommand('swarmLens.traceService', service);

@@ -52,7 +52,7 @@ export class ServicesTreeProvider extends ModelTreeProvider<ServicesElement> {
   }
 
   getTreeItem(element: ServicesElement): vscode.TreeItem {
-    const node = this.model.cluster?.snapshot.engine.nodeName ?? '';
+    const node = this.model.cluster?.state.engine.nodeName ?? '';
     switch (element.type) {
       case 'stack': {
         const item = new vscode.TreeItem(element.name, vscode.TreeItemCollapsibleState.Expanded);

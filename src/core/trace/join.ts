@@ -1,6 +1,6 @@
 // The join: what the sandboxes say (marks, IPVS, DNS) against what the cluster says (VIPs,
 // LocalLBIndex, running tasks), into one Trace. Pure: the same input always gives the same trace,
-// so it is tested on recorded outputs and runs offline on snapshots.
+// so it is tested on recorded outputs and runs offline on bundles.
 import type { Cluster } from '../cluster/cluster';
 import type { Service, Task } from '../cluster/types';
 import { parseDnsAnswers } from '../parse';
