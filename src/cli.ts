@@ -10,7 +10,7 @@ import { EngineError, toEngineError } from './core/docker/errors';
 import { systemEndpointInputs } from './core/docker/system';
 import { BundleError, parseBundle } from './core/bundle/bundle';
 import { bundleEngine, bundleTraceContext, collectBundle } from './core/bundle/collect';
-import { analyseDump, decodeDump, explainToText, foundAnything } from './core/parse';
+import { analyseDump, decodeDump, explainToText, foundAnything } from './core/explain';
 import { ensureNodes, traceContainer, traceMesh, TraceContext, traceService } from './core/trace/run';
 import { checkLoadBalancing } from './core/check/run';
 import { checkToText, hasError } from './core/check/matrix';
