@@ -2,6 +2,7 @@
 // happens when a Swarm view becomes visible or a command needs the cluster.
 import * as vscode from 'vscode';
 import { AutoRefresh } from './vscode/autoRefresh';
+import { withAbort } from './vscode/cancellation';
 import { ClusterModel } from './vscode/clusterModel';
 import { registerCommands } from './vscode/commands';
 import { IpHoverProvider } from './vscode/hover';
@@ -62,15 +63,7 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
 
     // The trace panel: its links reveal in the tree and open inspect documents; Refresh reruns it.
     const panelHandlers: TracePanelHandlers = {
-      refresh: async (current, token) => {
-        const controller = new AbortController();
-        const link = token.onCancellationRequested(() => controller.abort());
-        try {
-          return (await runTrace(model, requestOf(current), controller.signal)) ?? current;
-        } finally {
-          link.dispose();
-        }
-      },
+      refresh: (current, token) => withAbort([token], async (signal) => (await runTrace(model, requestOf(current), signal)) ?? current),
       reveal: async (kind, id) => {
         const cluster = model.cluster;
         const target = kind === 'task' ? id : (cluster?.service(id)?.id ?? id);

@@ -4,10 +4,10 @@ import * as vscode from 'vscode';
 import { checkLoadBalancing } from '../core/check/run';
 import type { CheckReport } from '../core/check/types';
 import { listContexts, nodeHostEndpoint } from '../core/docker/endpoint';
-import { EngineError } from '../core/docker/errors';
 import { systemEndpointInputs } from '../core/docker/system';
 import type { SwarmNode } from '../core/cluster/types';
 import { dnsSourceOn } from '../core/trace/run';
+import { unlessCancelled } from './cancellation';
 import { CheckPanel } from './checkPanel';
 import type { ClusterModel } from './clusterModel';
 import type { Register } from './commands';
@@ -22,23 +22,16 @@ export interface CheckCommandDeps {
 /** Runs a check with a cancellable notification; undefined when cancelled. */
 async function runCheck(model: ClusterModel, services: string[], token?: vscode.CancellationToken): Promise<CheckReport | undefined> {
   const title = services.length === 1 ? `Checking ${services[0]} on every node` : 'Checking load balancing on every node';
-  return vscode.window.withProgress({ location: model.offline ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title, cancellable: true }, async (_p, own) => {
-    const controller = new AbortController();
-    const links = [own, token].filter((t): t is vscode.CancellationToken => !!t).map((t) => t.onCancellationRequested(() => controller.abort()));
-    try {
-      const ctx = await model.traceContext(controller.signal);
+  return vscode.window.withProgress({ location: model.offline ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title, cancellable: true }, (_p, own) =>
+    unlessCancelled([own, token], async (signal) => {
+      const ctx = await model.traceContext(signal);
       if (!(await confirmSwarmJobs(ctx.nodes ?? [], model.endpoint?.host ?? 'the connected engine'))) {
         // Declined: those nodes are named as unreached, nothing is created.
         ctx.nodes = ctx.nodes?.map((n) => (n.jobVia ? { nodeId: n.nodeId, hostname: n.hostname, error: howToReach(n.hostname) } : n));
       }
-      return await checkLoadBalancing(ctx, services);
-    } catch (err) {
-      if (controller.signal.aborted || (err instanceof EngineError && err.kind === 'cancelled')) return undefined;
-      throw err;
-    } finally {
-      for (const l of links) l.dispose();
-    }
-  });
+      return checkLoadBalancing(ctx, services);
+    }),
+  );
 }
 
 let jobsConfirmed = false;

@@ -13,6 +13,7 @@ import { EngineError } from '../core/docker/errors';
 import { howToReach, viaText } from '../core/nodes/reach';
 import { readableNodes, resolveName, sourceCandidates, traceContainer, TraceContext, traceMesh, traceMeshEverywhere, traceService } from '../core/trace/run';
 import type { Trace } from '../core/trace/types';
+import { unlessCancelled, withAbort } from './cancellation';
 import type { ClusterModel } from './clusterModel';
 import type { Register } from './commands';
 import type { ServicesElement } from './servicesTree';
@@ -35,22 +36,9 @@ export async function runTrace(model: ClusterModel, request: TraceRequest, signa
   const title = request.kind === 'service' ? `Tracing ${request.service}` : request.kind === 'mesh' ? `Tracing the routing mesh on ${request.port}/${request.protocol}` : `Reading the namespaces of ${request.container}`;
   // A live trace may take seconds (a helper container): a notification with Cancel. Offline, a bundle answers at once.
   const location = model.offline ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
-  return vscode.window.withProgress({ location, title, cancellable: true }, async (_progress, token) => {
-    const controller = new AbortController();
-    const link = token.onCancellationRequested(() => controller.abort());
-    const outer = signal && (() => controller.abort());
-    if (outer) signal!.addEventListener('abort', outer, { once: true });
-    try {
-      const ctx = await model.traceContext(controller.signal);
-      return await traceFor(ctx, request);
-    } catch (err) {
-      if (controller.signal.aborted || (err instanceof EngineError && err.kind === 'cancelled')) return undefined;
-      throw err;
-    } finally {
-      link.dispose();
-      if (outer) signal!.removeEventListener('abort', outer);
-    }
-  });
+  return vscode.window.withProgress({ location, title, cancellable: true }, (_progress, token) =>
+    unlessCancelled([token, signal], async (abort) => traceFor(await model.traceContext(abort), request)),
+  );
 }
 
 function traceFor(ctx: TraceContext, request: TraceRequest): Promise<Trace> {
@@ -144,12 +132,12 @@ async function saveBundle(model: ClusterModel): Promise<void> {
   const defaultUri = vscode.Uri.joinPath(folder, `swarm-snapshot-${new Date().toISOString().slice(0, 10)}.json`);
   const uri = await vscode.window.showSaveDialog({ title: 'Save Snapshot', defaultUri, filters: { 'Swarm Lens snapshot': ['json'] } });
   if (!uri) return;
-  const bundle = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Saving a snapshot of the swarm', cancellable: true }, async (_p, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
-    const ctx = await model.traceContext(controller.signal);
-    return collectBundle(model.engine(), ctx.options, controller.signal, ctx.nodes);
-  });
+  const bundle = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Saving a snapshot of the swarm', cancellable: true }, (_p, token) =>
+    withAbort([token], async (signal) => {
+      const ctx = await model.traceContext(signal);
+      return collectBundle(model.engine(), ctx.options, signal, ctx.nodes);
+    }),
+  );
   writeBundle(uri.fsPath, bundle);
   const sandboxes = bundle.nodes.reduce((n, d) => n + d.output.sandboxes.length, 0);
   void vscode.window.showInformationMessage(`Saved the cluster and ${sandboxes} sandboxes of ${bundle.nodes.map((n) => n.node).join(', ') || 'no node'} to ${uri.fsPath}.`);
@@ -241,11 +229,9 @@ async function resolveNameCommand(model: ClusterModel): Promise<void> {
     { title: `Resolve Service Name from ${task.name}`, placeHolder: 'A service name, or tasks.<service>' },
   );
   if (!name) return;
-  const answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Asking the embedded DNS of ${task.name} for ${name.label}`, cancellable: true }, (_p, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
-    return resolveName({ ...ctx, signal: controller.signal }, task.containerId!, name.label);
-  });
+  const answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Asking the embedded DNS of ${task.name} for ${name.label}`, cancellable: true }, (_p, token) =>
+    withAbort([token], (signal) => resolveName({ ...ctx, signal }, task.containerId!, name.label)),
+  );
   await showAnswers(name.label, task, answer);
 }
 
