@@ -12,7 +12,7 @@ import { NodesTreeProvider } from './vscode/nodesTree';
 import { NetworksTreeProvider } from './vscode/networksTree';
 import { ServicesTreeProvider } from './vscode/servicesTree';
 import { SwarmStatusBar } from './vscode/statusBar';
-import { registerTracePanelSerializer, TracePanel, TracePanelHandlers } from './vscode/tracePanel';
+import { TracePanels, type TracePanelHandlers } from './vscode/tracePanel';
 import { openBundleFile, registerTraceCommands, runTrace, TraceRequest } from './vscode/traceCommands';
 import { registerCheckCommands } from './vscode/checkCommands';
 import type { Trace } from './core/trace/types';
@@ -75,8 +75,8 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
       openContainer: (containerId) => inspect.open('container', containerId, containerId.slice(0, 12)),
       saveSnapshot: () => vscode.commands.executeCommand('swarmLens.saveSnapshot'),
     };
-    registerTracePanelSerializer(context, panelHandlers);
-    const show = (trace: Trace) => TracePanel.show(context, trace, panelHandlers);
+    const tracePanels = register(new TracePanels(context.extensionUri, panelHandlers));
+    const show = (trace: Trace) => tracePanels.show(trace);
     for (const d of registerTraceCommands({ model, extensionUri: context.extensionUri, show }, commands.register)) register(d);
     for (const d of registerCheckCommands({ model, context }, commands.register)) register(d);
 

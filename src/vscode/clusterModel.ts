@@ -12,6 +12,7 @@ import type { TraceContext } from '../core/trace/run';
 import { reachCandidates, reachNodes, type NodeReach } from '../core/nodes/reach';
 import { str } from '../core/cluster/read';
 import type { Log } from './log';
+import { Disposable, toDisposable } from './lifecycle';
 import { readSettings } from './settings';
 
 export type ModelState =
@@ -26,8 +27,8 @@ export type ConnectionContext = 'idle' | 'loading' | 'ready' | 'unreachable' | '
 const OPEN_BUNDLE_KEY = 'swarmLens.openSnapshot';
 const REACH_TTL_MS = 60_000;
 
-export class ClusterModel implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class ClusterModel extends Disposable {
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
   private current: ModelState = { kind: 'idle' };
   private engineCache?: { key: string; engine: Engine; apiVersion?: string };
@@ -38,7 +39,10 @@ export class ClusterModel implements vscode.Disposable {
   private reachCache?: { key: string; at: number; nodes: Promise<NodeReach[]>; settled?: NodeReach[] };
 
   /** `memento` keeps which snapshot file is open, so a window reload shows it again. */
-  constructor(private readonly log: Log, private readonly memento?: vscode.Memento) {}
+  constructor(private readonly log: Log, private readonly memento?: vscode.Memento) {
+    super();
+    this.register(toDisposable(() => this.inFlight?.controller.abort()));
+  }
 
   /** The bundle file open before a reload, if any. */
   get rememberedBundle(): { file: string; label: string } | undefined {
@@ -214,11 +218,6 @@ export class ClusterModel implements vscode.Disposable {
     this.current = state;
     void vscode.commands.executeCommand('setContext', 'swarmLens.connection', connectionContext(state));
     this.changed.fire();
-  }
-
-  dispose(): void {
-    this.inFlight?.controller.abort();
-    this.changed.dispose();
   }
 }
 

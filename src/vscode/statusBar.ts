@@ -3,16 +3,17 @@ import type { ClusterModel } from './clusterModel';
 import { engineStatusTooltip, errorStatusTooltip, offlineStatusTooltip } from './tooltips';
 import { labelText } from './markdown';
 import { md } from './ui';
+import { Disposable } from './lifecycle';
 
 /** The one status bar item: which engine, which node answered, its role. */
-export class SwarmStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('swarmLens.status', vscode.StatusBarAlignment.Left, 10);
-  private readonly subscription: vscode.Disposable;
+export class SwarmStatusBar extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem('swarmLens.status', vscode.StatusBarAlignment.Left, 10));
 
   constructor(private readonly model: ClusterModel) {
+    super();
     this.item.name = 'Swarm Lens';
     this.item.command = 'swarmLens.selectContext';
-    this.subscription = model.onDidChange(() => this.update());
+    this.register(model.onDidChange(() => this.update()));
     this.update();
   }
 
@@ -41,10 +42,5 @@ export class SwarmStatusBar implements vscode.Disposable {
       this.item.tooltip = 'Swarm Lens is reading the cluster…';
     }
     this.item.show();
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.item.dispose();
   }
 }

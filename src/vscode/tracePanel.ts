@@ -4,6 +4,7 @@
 // is dropped and restores itself from its state; a window reload goes through the serializer.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { Disposable } from './lifecycle';
 import { traceToMarkdown } from '../core/trace/text';
 import type { Trace } from '../core/trace/types';
 import { type HostMessage, isPanelState, isWebviewMessage, panelTitle, type RevealKind, type ThemeKind, TRACE_VIEW_TYPE, traceKey, type WebviewMessage } from '../webview/protocol';
@@ -48,18 +49,7 @@ class RawDocuments implements vscode.TextDocumentContentProvider {
   }
 }
 
-let rawDocuments: RawDocuments | undefined;
-
-function raw(context: vscode.ExtensionContext): RawDocuments {
-  if (!rawDocuments) {
-    const provider = new RawDocuments();
-    context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(RAW_SCHEME, provider), { dispose: () => (rawDocuments = undefined) });
-    rawDocuments = provider;
-  }
-  return rawDocuments;
-}
-
-function defaultHandlers(context: vscode.ExtensionContext): Required<Omit<TracePanelHandlers, 'refresh'>> & Pick<TracePanelHandlers, 'refresh'> {
+function defaultHandlers(raw: RawDocuments): Required<Omit<TracePanelHandlers, 'refresh'>> & Pick<TracePanelHandlers, 'refresh'> {
   return {
     refresh: undefined,
     async reveal(kind) {
@@ -71,7 +61,7 @@ function defaultHandlers(context: vscode.ExtensionContext): Required<Omit<TraceP
     async openRaw(trace, index) {
       const r = trace.raw[index];
       const header = `$ ${r.command}\n`;
-      const doc = await vscode.workspace.openTextDocument(raw(context).uri(r.title, header + r.text + (r.text.endsWith('\n') ? '' : '\n')));
+      const doc = await vscode.workspace.openTextDocument(raw.uri(r.title, header + r.text + (r.text.endsWith('\n') ? '' : '\n')));
       await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
     },
     async exportMarkdown(trace) {
@@ -146,71 +136,98 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export class TracePanel implements vscode.Disposable {
-  private static readonly panels = new Map<string, TracePanel>();
-  /** Handlers given to registerTracePanelSerializer: the defaults of every panel. */
-  private static registered: TracePanelHandlers = {};
+/**
+ * The open trace panels (one per target), the read-only raw outputs they open, and the serializer
+ * that restores them after a window reload. One instance, owned by activation; `handlers` are
+ * the defaults of every panel (restored or shown). Needs the activation event
+ * `onWebviewPanel:swarmLens.trace` for panels restored before activation.
+ */
+export class TracePanels extends Disposable {
+  private readonly panels = new Map<string, TracePanel>();
+  private readonly raw = new RawDocuments();
 
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly handlers: ReturnType<typeof defaultHandlers>;
-  private key: string;
-  private ready = false;
-  private loading: string | undefined;
-  private error: string | undefined;
-  private refreshing: vscode.CancellationTokenSource | undefined;
-  private disposed = false;
+  constructor(private readonly extensionUri: vscode.Uri, private readonly handlers: TracePanelHandlers = {}) {
+    super();
+    this.register(vscode.workspace.registerTextDocumentContentProvider(RAW_SCHEME, this.raw));
+    this.register(
+      vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
+          if (!isPanelState(state) || !state.trace) {
+            // A state from another version, or none: nothing worth showing.
+            panel.dispose();
+            return;
+          }
+          this.revive(panel, state.trace);
+        },
+      }),
+    );
+  }
 
   /**
    * Shows `trace` in its panel: the one already open for the same target (updated and revealed),
-   * or a new one. `handlers` override those given to registerTracePanelSerializer.
+   * or a new one. `handlers` override the defaults given to the constructor.
    */
-  static show(context: vscode.ExtensionContext, trace: Trace, handlers: TracePanelHandlers = {}, column: vscode.ViewColumn = vscode.ViewColumn.Active): TracePanel {
-    const existing = TracePanel.panels.get(traceKey(trace));
+  show(trace: Trace, handlers: TracePanelHandlers = {}, column: vscode.ViewColumn = vscode.ViewColumn.Active): TracePanel {
+    const existing = this.panels.get(traceKey(trace));
     if (existing) {
       existing.setHandlers(handlers);
       existing.update(trace);
       existing.panel.reveal(column);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(TRACE_VIEW_TYPE, panelTitle(trace), column, TracePanel.options(context.extensionUri));
-    return new TracePanel(context, panel, trace, handlers);
+    const panel = vscode.window.createWebviewPanel(TRACE_VIEW_TYPE, panelTitle(trace), column, panelOptions(this.extensionUri));
+    return this.open(panel, trace, handlers);
   }
 
-  /** Takes over a panel VS Code restored after a reload (see registerTracePanelSerializer). */
-  static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, trace: Trace, handlers: TracePanelHandlers = {}): TracePanel {
-    TracePanel.panels.get(traceKey(trace))?.dispose();
-    panel.webview.options = TracePanel.options(context.extensionUri);
-    return new TracePanel(context, panel, trace, handlers);
+  /** Takes over a panel VS Code restored after a reload. */
+  revive(panel: vscode.WebviewPanel, trace: Trace, handlers: TracePanelHandlers = {}): TracePanel {
+    this.panels.get(traceKey(trace))?.dispose();
+    panel.webview.options = panelOptions(this.extensionUri);
+    return this.open(panel, trace, handlers);
   }
 
-  static setDefaultHandlers(handlers: TracePanelHandlers): void {
-    TracePanel.registered = handlers;
+  private open(panel: vscode.WebviewPanel, trace: Trace, handlers: TracePanelHandlers): TracePanel {
+    return new TracePanel(this.extensionUri, panel, trace, { ...defaultHandlers(this.raw), ...this.handlers, ...handlers }, this);
   }
 
-  private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return panelOptions(extensionUri);
+  /** The panel shows the target `key` now (a new panel, or its trace changed target). */
+  track(key: string, panel: TracePanel): void {
+    this.panels.set(key, panel);
   }
 
-  private constructor(
-    context: vscode.ExtensionContext,
+  untrack(key: string, panel: TracePanel): void {
+    if (this.panels.get(key) === panel) this.panels.delete(key);
+  }
+}
+
+export class TracePanel extends Disposable {
+  private key: string;
+  private ready = false;
+  private loading: string | undefined;
+  private error: string | undefined;
+  private refreshing: vscode.CancellationTokenSource | undefined;
+
+  constructor(
+    extensionUri: vscode.Uri,
     readonly panel: vscode.WebviewPanel,
     private current: Trace,
-    handlers: TracePanelHandlers,
+    private readonly handlers: ReturnType<typeof defaultHandlers>,
+    private readonly registry: Pick<TracePanels, 'track' | 'untrack'>,
   ) {
-    this.handlers = { ...defaultHandlers(context), ...TracePanel.registered, ...handlers };
+    super();
     this.key = traceKey(current);
-    TracePanel.panels.set(this.key, this);
+    registry.track(this.key, this);
     panel.title = panelTitle(current);
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'swarm.svg');
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      // A hidden panel loses its page: wait for the next `ready` before posting again.
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'swarm.svg');
+    this.register(panel.onDidDispose(() => this.dispose()));
+    this.register(panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
+    // A hidden panel loses its page: wait for the next `ready` before posting again.
+    this.register(
       panel.onDidChangeViewState((e) => {
         if (!e.webviewPanel.visible) this.ready = false;
       }),
     );
-    panel.webview.html = pageHtml(panel.webview, context.extensionUri);
+    panel.webview.html = pageHtml(panel.webview, extensionUri);
   }
 
   /** The trace on screen. */
@@ -220,16 +237,16 @@ export class TracePanel implements vscode.Disposable {
 
   /** Shows a new trace (a refresh's result, or a new trace of the same target). */
   update(trace: Trace): void {
-    if (this.disposed) return;
+    if (this.isDisposed) return;
     this.current = trace;
     this.loading = undefined;
     this.error = undefined;
     this.panel.title = panelTitle(trace);
     const key = traceKey(trace);
     if (key !== this.key) {
-      if (TracePanel.panels.get(this.key) === this) TracePanel.panels.delete(this.key);
+      this.registry.untrack(this.key, this);
       this.key = key;
-      TracePanel.panels.set(key, this);
+      this.registry.track(key, this);
     }
     this.post({ type: 'trace', trace, theme: themeKind() });
   }
@@ -269,21 +286,22 @@ export class TracePanel implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  override dispose(): void {
+    if (this.isDisposed) return;
+    super.dispose();
     this.refreshing?.cancel();
-    if (TracePanel.panels.get(this.key) === this) TracePanel.panels.delete(this.key);
+    this.registry.untrack(this.key, this);
     this.panel.dispose();
-    while (this.disposables.length) this.disposables.pop()?.dispose();
   }
 
-  private setHandlers(handlers: TracePanelHandlers): void {
+  /** Handlers for this panel only, over the ones it has. */
+  setHandlers(handlers: TracePanelHandlers): void {
     Object.assign(this.handlers, handlers);
   }
 
-  private post(msg: HostMessage): void {
-    if (!this.ready || this.disposed) return;
+  /** Posts to the page once it said `ready`; dropped before that (pushAll sends the picture then). */
+  post(msg: HostMessage): void {
+    if (!this.ready || this.isDisposed) return;
     void this.panel.webview.postMessage(msg);
   }
 
@@ -325,25 +343,4 @@ export class TracePanel implements vscode.Disposable {
         return h.copy(m.text);
     }
   }
-}
-
-/**
- * Restores trace panels after a window reload from the trace their page saved. Register once in
- * activate(); `handlers` become the defaults of every panel (restored or shown). Needs the
- * activation event `onWebviewPanel:swarmLens.trace` for panels restored before activation.
- */
-export function registerTracePanelSerializer(context: vscode.ExtensionContext, handlers: TracePanelHandlers = {}): vscode.Disposable {
-  TracePanel.setDefaultHandlers(handlers);
-  const registration = vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
-    async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-      if (!isPanelState(state) || !state.trace) {
-        // A state from another version, or none: nothing worth showing.
-        panel.dispose();
-        return;
-      }
-      TracePanel.revive(context, panel, state.trace);
-    },
-  });
-  context.subscriptions.push(registration);
-  return registration;
 }
