@@ -8,7 +8,7 @@ import { systemEndpointInputs } from '../core/docker/system';
 import type { SwarmNode } from '../core/cluster/types';
 import { dnsSourceOn } from '../core/trace/run';
 import { unlessCancelled } from './cancellation';
-import { CheckPanel } from './checkPanel';
+import { CheckPanels } from './checkPanel';
 import type { ClusterModel } from './clusterModel';
 import type { Register } from './commands';
 import { readSettings, setNodeReach } from './settings';
@@ -70,13 +70,14 @@ export function registerCheckCommands(deps: CheckCommandDeps, register: Register
     },
     reachNode: (node: string) => vscode.commands.executeCommand('swarmLens.reachNode', node),
   };
+  const panels = new CheckPanels(context.extensionUri, handlers);
   return [
-    CheckPanel.register(context, handlers),
+    panels,
     // (a service element or name: check that service only; nothing: every service)
     register('swarmLens.checkLoadBalancing', async (target?: { service?: { name: string } } | string) => {
       const service = typeof target === 'string' ? target : target?.service?.name;
       const report = await runCheck(model, service ? [service] : []);
-      if (report) CheckPanel.show(context, report, handlers);
+      if (report) panels.show(report);
     }),
     register('swarmLens.reachNode', async (target?: SwarmNode | string) => reachNode(model, typeof target === 'string' ? target : target?.hostname)),
   ];

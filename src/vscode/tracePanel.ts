@@ -1,13 +1,12 @@
-// The trace panel's host side: one WebviewPanel per traced target (a service, a published port, a
-// container), a strict CSP with a fresh nonce, the ready handshake, and routing of the webview's
-// messages to the handlers the caller passes. No retainContextWhenHidden: a hidden panel's page
-// is dropped and restores itself from its state; a window reload goes through the serializer.
-import { randomBytes } from 'node:crypto';
+// The trace panel's host side: one panel per traced target (a service, a published port, a
+// container), and routing of the page's messages to the handlers the caller passes. The page,
+// handshake, progress, refresh and restore are webviewPanel.ts's, shared with the check panel.
 import * as vscode from 'vscode';
 import { Disposable } from './lifecycle';
 import { traceToMarkdown } from '../core/trace/text';
 import type { Trace } from '../core/trace/types';
-import { type HostMessage, isPanelState, isWebviewMessage, panelTitle, type RevealKind, type ThemeKind, TRACE_VIEW_TYPE, traceKey, type WebviewMessage } from '../webview/protocol';
+import { type HostMessage, panelTitle, type RevealKind, TRACE_VIEW_TYPE, traceKey } from '../webview/protocol';
+import { type PanelRequest, panelOptions, registerPanelSerializer, themeKind, WebviewPanelHost } from './webviewPanel';
 
 export { TRACE_VIEW_TYPE } from '../webview/protocol';
 
@@ -87,55 +86,6 @@ function defaultHandlers(raw: RawDocuments): Required<Omit<TracePanelHandlers, '
   };
 }
 
-export function themeKind(): ThemeKind {
-  switch (vscode.window.activeColorTheme.kind) {
-    case vscode.ColorThemeKind.Light:
-      return 'light';
-    case vscode.ColorThemeKind.HighContrast:
-      return 'high-contrast';
-    case vscode.ColorThemeKind.HighContrastLight:
-      return 'high-contrast-light';
-    default:
-      return 'dark';
-  }
-}
-
-function nonce(): string {
-  return randomBytes(18).toString('base64').replace(/[+/=]/g, '');
-}
-
-/** Scripts on, and nothing loaded but the panel's own bundle. */
-export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')] };
-}
-
-/** The panel's page: nothing from the cluster in it (the trace arrives by message). */
-export function pageHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const n = nonce();
-  const root = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.css'));
-  const csp = [`default-src 'none'`, `script-src 'nonce-${n}'`, `style-src ${webview.cspSource} 'nonce-${n}'`, `img-src ${webview.cspSource} data:`, `font-src ${webview.cspSource}`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}" nonce="${n}">
-<title>Swarm Lens trace</title>
-</head>
-<body>
-<div id="app"></div>
-<script type="module" nonce="${n}" src="${script}"></script>
-</body>
-</html>`;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * The open trace panels (one per target), the read-only raw outputs they open, and the serializer
  * that restores them after a window reload. One instance, owned by activation; `handlers` are
@@ -149,18 +99,7 @@ export class TracePanels extends Disposable {
   constructor(private readonly extensionUri: vscode.Uri, private readonly handlers: TracePanelHandlers = {}) {
     super();
     this.register(vscode.workspace.registerTextDocumentContentProvider(RAW_SCHEME, this.raw));
-    this.register(
-      vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
-          if (!isPanelState(state) || !state.trace) {
-            // A state from another version, or none: nothing worth showing.
-            panel.dispose();
-            return;
-          }
-          this.revive(panel, state.trace);
-        },
-      }),
-    );
+    this.register(registerPanelSerializer(TRACE_VIEW_TYPE, extensionUri, (state) => state.trace, (panel, trace) => this.revive(panel, trace)));
   }
 
   /**
@@ -180,10 +119,9 @@ export class TracePanels extends Disposable {
   }
 
   /** Takes over a panel VS Code restored after a reload. */
-  revive(panel: vscode.WebviewPanel, trace: Trace, handlers: TracePanelHandlers = {}): TracePanel {
+  private revive(panel: vscode.WebviewPanel, trace: Trace): TracePanel {
     this.panels.get(traceKey(trace))?.dispose();
-    panel.webview.options = panelOptions(this.extensionUri);
-    return this.open(panel, trace, handlers);
+    return this.open(panel, trace, {});
   }
 
   private open(panel: vscode.WebviewPanel, trace: Trace, handlers: TracePanelHandlers): TracePanel {
@@ -200,34 +138,20 @@ export class TracePanels extends Disposable {
   }
 }
 
-export class TracePanel extends Disposable {
+export class TracePanel extends WebviewPanelHost {
   private key: string;
-  private ready = false;
-  private loading: string | undefined;
-  private error: string | undefined;
-  private refreshing: vscode.CancellationTokenSource | undefined;
 
   constructor(
     extensionUri: vscode.Uri,
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private current: Trace,
     private readonly handlers: ReturnType<typeof defaultHandlers>,
     private readonly registry: Pick<TracePanels, 'track' | 'untrack'>,
   ) {
-    super();
+    super(extensionUri, panel);
     this.key = traceKey(current);
     registry.track(this.key, this);
     panel.title = panelTitle(current);
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'swarm.svg');
-    this.register(panel.onDidDispose(() => this.dispose()));
-    this.register(panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
-    // A hidden panel loses its page: wait for the next `ready` before posting again.
-    this.register(
-      panel.onDidChangeViewState((e) => {
-        if (!e.webviewPanel.visible) this.ready = false;
-      }),
-    );
-    panel.webview.html = pageHtml(panel.webview, extensionUri);
   }
 
   /** The trace on screen. */
@@ -239,8 +163,6 @@ export class TracePanel extends Disposable {
   update(trace: Trace): void {
     if (this.isDisposed) return;
     this.current = trace;
-    this.loading = undefined;
-    this.error = undefined;
     this.panel.title = panelTitle(trace);
     const key = traceKey(trace);
     if (key !== this.key) {
@@ -248,21 +170,11 @@ export class TracePanel extends Disposable {
       this.key = key;
       this.registry.track(key, this);
     }
-    this.post({ type: 'trace', trace, theme: themeKind() });
+    this.redraw();
   }
 
-  /** Dims the trace on screen under a progress bar and this title. */
-  setLoading(title: string): void {
-    this.loading = title;
-    this.error = undefined;
-    this.post({ type: 'loading', title });
-  }
-
-  /** Shows an error above the trace on screen (which stays). */
-  showError(message: string): void {
-    this.loading = undefined;
-    this.error = message;
-    this.post({ type: 'error', message });
+  protected content(): HostMessage {
+    return { type: 'trace', trace: this.current, theme: themeKind() };
   }
 
   /** Runs handlers.refresh and shows its result; a second call while one runs is ignored. */
@@ -272,26 +184,13 @@ export class TracePanel extends Disposable {
       this.showError('This trace cannot be run again from here: start it again from the Swarm view.');
       return;
     }
-    if (this.refreshing) return;
-    const cts = (this.refreshing = new vscode.CancellationTokenSource());
-    this.setLoading(`Tracing ${panelTitle(this.current).replace(/^\w+: /, '')} again…`);
-    try {
-      const next = await run(this.current, cts.token);
-      if (!cts.token.isCancellationRequested) this.update(next);
-    } catch (err) {
-      if (!cts.token.isCancellationRequested) this.showError(errorText(err));
-    } finally {
-      cts.dispose();
-      if (this.refreshing === cts) this.refreshing = undefined;
-    }
+    return this.refreshWith(`Tracing ${panelTitle(this.current).replace(/^\w+: /, '')} again…`, (token) => run(this.current, token), (next) => this.update(next));
   }
 
   override dispose(): void {
     if (this.isDisposed) return;
     super.dispose();
-    this.refreshing?.cancel();
     this.registry.untrack(this.key, this);
-    this.panel.dispose();
   }
 
   /** Handlers for this panel only, over the ones it has. */
@@ -299,30 +198,7 @@ export class TracePanel extends Disposable {
     Object.assign(this.handlers, handlers);
   }
 
-  /** Posts to the page once it said `ready`; dropped before that (pushAll sends the picture then). */
-  post(msg: HostMessage): void {
-    if (!this.ready || this.isDisposed) return;
-    void this.panel.webview.postMessage(msg);
-  }
-
-  /** After `ready`: the whole picture again (the page may be a fresh one). */
-  private pushAll(): void {
-    this.post({ type: 'trace', trace: this.current, theme: themeKind() });
-    if (this.loading) this.post({ type: 'loading', title: this.loading });
-    if (this.error) this.post({ type: 'error', message: this.error });
-  }
-
-  private receive(m: unknown): void {
-    if (!isWebviewMessage(m)) return;
-    if (m.type === 'ready') {
-      this.ready = true;
-      this.pushAll();
-      return;
-    }
-    void this.act(m).catch((err) => vscode.window.showErrorMessage(errorText(err)));
-  }
-
-  private async act(m: Exclude<WebviewMessage, { type: 'ready' }>): Promise<void> {
+  protected async act(m: PanelRequest): Promise<void> {
     const h = this.handlers;
     const trace = this.current;
     switch (m.type) {
