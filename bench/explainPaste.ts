@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { explainDump } from '../src/core/parse';
+import { explainDump } from '../src/core/explain';
 
 /** The recorded walk fixtures (prose, prompts, every format, several hosts) repeated to `mb` MB. */
 function paste(repoRoot: string, mb: number): string {

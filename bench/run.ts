@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   row('getChildren(root) + getTreeItem, cached', ms(median(warm)));
 
   const cluster = model.cluster!;
-  const ips = cluster.services.flatMap((s) => s.vips.map((v) => v.address)).concat(cluster.snapshot.tasks.map((t) => t.addresses[0].address));
+  const ips = cluster.services.flatMap((s) => s.vips.map((v) => v.address)).concat(cluster.state.tasks.map((t) => t.addresses[0].address));
   const hover: number[] = [];
   for (let i = 0; i < 2000; i++) {
     const ip = ips[(i * 7919) % ips.length];

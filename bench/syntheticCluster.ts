@@ -1,5 +1,5 @@
 // A large synthetic cluster in the Engine API's own shapes (API 1.41), for the benchmark.
-import type { RawCluster } from '../src/core/cluster/snapshot';
+import type { RawCluster } from '../src/core/cluster/state';
 
 export interface Size {
   services: number;

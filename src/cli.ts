@@ -10,7 +10,7 @@ import { EngineError, toEngineError } from './core/docker/errors';
 import { systemEndpointInputs } from './core/docker/system';
 import { BundleError, parseBundle } from './core/bundle/bundle';
 import { bundleEngine, bundleTraceContext, collectBundle } from './core/bundle/collect';
-import { analyseDump, decodeDump, explainToText, foundAnything } from './core/parse';
+import { analyseDump, decodeDump, explainToText, foundAnything } from './core/explain';
 import { ensureNodes, traceContainer, traceMesh, TraceContext, traceService } from './core/trace/run';
 import { checkLoadBalancing } from './core/check/run';
 import { checkToText, hasError } from './core/check/matrix';
@@ -156,8 +156,8 @@ async function main(argv: string[]): Promise<number> {
   const probeFlag = args.flags.get('--probe');
   if (probeFlag !== undefined && probeFlag !== 'host' && probeFlag !== 'helper') throw new UsageError('--probe takes host or helper.');
   const options = { timeoutMs, helperImage, recheckDelayMs: 3000, probe: probeFlag as 'host' | 'helper' | undefined };
-  const snapshotFile = args.flags.get('--snapshot');
-  const bundle = typeof snapshotFile === 'string' ? parseBundle(readText(snapshotFile)) : undefined;
+  const bundleFile = args.flags.get('--snapshot');
+  const bundle = typeof bundleFile === 'string' ? parseBundle(readText(bundleFile)) : undefined;
   let engine: EngineReader;
   if (bundle) {
     engine = bundleEngine(bundle);
@@ -180,7 +180,7 @@ async function main(argv: string[]): Promise<number> {
       const file = args.flags.get('-o') ?? args.flags.get('--output');
       if (typeof file !== 'string') throw new UsageError('collect needs -o <file>.');
       // collect reads this node live; a snapshot file's names and paths must never drive that probe.
-      if (engine.kind === 'snapshot') throw new UsageError('collect reads the live engine: run it without --snapshot.');
+      if (engine.kind === 'offline') throw new UsageError('collect reads the live engine: run it without --snapshot.');
       const ctx = await traceContext();
       await ensureNodes(ctx);
       const bundle = await collectBundle(engine, options, interrupted.signal, ctx.nodes);

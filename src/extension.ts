@@ -2,6 +2,7 @@
 // happens when a Swarm view becomes visible or a command needs the cluster.
 import * as vscode from 'vscode';
 import { AutoRefresh } from './vscode/autoRefresh';
+import { withAbort } from './vscode/cancellation';
 import { ClusterModel } from './vscode/clusterModel';
 import { registerCommands } from './vscode/commands';
 import { IpHoverProvider } from './vscode/hover';
@@ -11,8 +12,8 @@ import { NodesTreeProvider } from './vscode/nodesTree';
 import { NetworksTreeProvider } from './vscode/networksTree';
 import { ServicesTreeProvider } from './vscode/servicesTree';
 import { SwarmStatusBar } from './vscode/statusBar';
-import { registerTracePanelSerializer, TracePanel, TracePanelHandlers } from './vscode/tracePanel';
-import { openSnapshotFile, registerTraceCommands, runTrace, TraceRequest } from './vscode/traceCommands';
+import { TracePanels, type TracePanelHandlers } from './vscode/tracePanel';
+import { openBundleFile, registerTraceCommands, runTrace, TraceRequest } from './vscode/traceCommands';
 import { probePanelHandlers, registerProbeCommands } from './vscode/probeCommands';
 import { registerCheckCommands } from './vscode/checkCommands';
 import type { Trace } from './core/trace/types';
@@ -49,8 +50,8 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
       model.onDidChange(() => {
         const state = model.state;
         servicesView.message = state.kind === 'error' ? state.error.message : undefined;
-        const snapshot = model.snapshot;
-        servicesView.description = snapshot ? `snapshot of ${snapshot.cluster} taken ${snapshot.takenAt.replace('T', ' ').slice(0, 16)}` : undefined;
+        const offline = model.offline;
+        servicesView.description = offline ? `snapshot of ${offline.cluster} taken ${offline.takenAt.replace('T', ' ').slice(0, 16)}` : undefined;
       }),
     );
     register(new SwarmStatusBar(model));
@@ -63,15 +64,7 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
 
     // The trace panel: its links reveal in the tree and open inspect documents; Refresh reruns it.
     const panelHandlers: TracePanelHandlers = {
-      refresh: async (current, token) => {
-        const controller = new AbortController();
-        const link = token.onCancellationRequested(() => controller.abort());
-        try {
-          return (await runTrace(model, requestOf(current), controller.signal)) ?? current;
-        } finally {
-          link.dispose();
-        }
-      },
+      refresh: (current, token) => withAbort([token], async (signal) => (await runTrace(model, requestOf(current), signal)) ?? current),
       reveal: async (kind, id) => {
         const cluster = model.cluster;
         const target = kind === 'task' ? id : (cluster?.service(id)?.id ?? id);
@@ -84,29 +77,29 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
       saveSnapshot: () => vscode.commands.executeCommand('swarmLens.saveSnapshot'),
       ...probePanelHandlers(model),
     };
-    registerTracePanelSerializer(context, panelHandlers);
-    const show = (trace: Trace) => TracePanel.show(context, trace, panelHandlers);
+    const tracePanels = register(new TracePanels(context.extensionUri, panelHandlers));
+    const show = (trace: Trace) => tracePanels.show(trace);
     for (const d of registerTraceCommands({ model, extensionUri: context.extensionUri, show }, commands.register)) register(d);
     for (const d of registerCheckCommands({ model, context }, commands.register)) register(d);
     for (const d of registerProbeCommands(model, show, commands.register)) register(d);
 
-    // A snapshot open before a window reload is opened again; `npm start` without a reachable
+    // A bundle open before a window reload is opened again; `npm start` without a reachable
     // swarm opens the demo, so a first look shows a full trace.
-    const remembered = model.rememberedSnapshot;
+    const remembered = model.rememberedBundle;
     if (remembered) {
-      void openSnapshotFile(model, remembered.file, remembered.label).catch((err) => {
+      void openBundleFile(model, remembered.file, remembered.label).catch((err) => {
         log.warn(`the snapshot open before the reload is gone: ${err}`);
         void model.useLive();
       });
     } else if (process.env.SWARM_LENS_DEMO === '1') {
-      void openSnapshotFile(model, vscode.Uri.joinPath(context.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot')
+      void openBundleFile(model, vscode.Uri.joinPath(context.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot')
         // From the default source: a client's view, as the quick pick would preselect it.
         .then(async () => vscode.commands.executeCommand('swarmLens.traceService', 'vote', sourceCandidates(await model.traceContext(), 'vote')[0]?.containerId))
         .catch((err) => log.error(`demo: ${err}`));
     }
     register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('swarmLens.nodes') && model.cluster && !model.snapshot) void model.nodeReach(model.cluster).catch(() => undefined);
+        if (e.affectsConfiguration('swarmLens.nodes') && model.cluster && !model.offline) void model.nodeReach(model.cluster).catch(() => undefined);
         if (e.affectsConfiguration('swarmLens.docker') || e.affectsConfiguration('swarmLens.refresh')) {
           autoRefresh.restart();
           if (model.state.kind !== 'idle') void model.refresh();

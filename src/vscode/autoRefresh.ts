@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { EngineError } from '../core/docker/errors';
 import type { ClusterModel } from './clusterModel';
 import type { Log } from './log';
+import { Disposable, toDisposable } from './lifecycle';
 import { readSettings } from './settings';
 
 const DEBOUNCE_MS = 750;
@@ -11,16 +12,17 @@ const EVENT_TYPES = ['service', 'node', 'network', 'container'];
 /** Events that change what the views show; health checks and execs would refresh all the time. */
 const EVENT_ACTIONS = ['create', 'update', 'remove', 'start', 'die', 'destroy', 'connect', 'disconnect'];
 
-export class AutoRefresh implements vscode.Disposable {
+export class AutoRefresh extends Disposable {
   private readonly visible = new Set<vscode.TreeView<unknown>>();
   private running?: { stop: () => void };
   private debounce?: NodeJS.Timeout;
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly model: ClusterModel, private readonly log: Log, views: vscode.TreeView<unknown>[]) {
+    super();
+    this.register(toDisposable(() => this.running?.stop()));
     for (const view of views) {
       if (view.visible) this.visible.add(view);
-      this.disposables.push(
+      this.register(
         view.onDidChangeVisibility((e) => {
           if (e.visible) this.visible.add(view);
           else this.visible.delete(view);
@@ -51,7 +53,7 @@ export class AutoRefresh implements vscode.Disposable {
     const controller = new AbortController();
     // Opening a view shows what is cached at once and reads the cluster again.
     this.schedule(0);
-    const poll = settings.pollSeconds > 0 ? setInterval(() => !this.model.snapshot && this.schedule(0), settings.pollSeconds * 1000) : undefined;
+    const poll = settings.pollSeconds > 0 ? setInterval(() => !this.model.offline && this.schedule(0), settings.pollSeconds * 1000) : undefined;
     if (settings.refreshOnEvents) void this.watchEvents(controller.signal);
     this.running = {
       stop: () => {
@@ -67,8 +69,8 @@ export class AutoRefresh implements vscode.Disposable {
     let delay = 2000;
     while (!signal.aborted) {
       try {
-        // A snapshot does not change: nothing to watch until the live engine is back.
-        if (this.model.snapshot) throw new Error('showing a snapshot');
+        // A bundle does not change: nothing to watch until the live engine is back.
+        if (this.model.offline) throw new Error('showing a snapshot');
         const engine = this.model.engine();
         await engine.events(EVENT_TYPES, EVENT_ACTIONS, () => this.schedule(DEBOUNCE_MS), signal);
         delay = 2000;
@@ -89,10 +91,5 @@ export class AutoRefresh implements vscode.Disposable {
   private schedule(ms: number): void {
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => void this.model.refresh(), ms);
-  }
-
-  dispose(): void {
-    this.running?.stop();
-    for (const d of this.disposables) d.dispose();
   }
 }

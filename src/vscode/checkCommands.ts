@@ -4,11 +4,11 @@ import * as vscode from 'vscode';
 import { checkLoadBalancing } from '../core/check/run';
 import type { CheckReport } from '../core/check/types';
 import { listContexts, nodeHostEndpoint } from '../core/docker/endpoint';
-import { EngineError } from '../core/docker/errors';
 import { systemEndpointInputs } from '../core/docker/system';
 import type { SwarmNode } from '../core/cluster/types';
 import { dnsSourceOn } from '../core/trace/run';
-import { CheckPanel } from './checkPanel';
+import { unlessCancelled } from './cancellation';
+import { CheckPanels } from './checkPanel';
 import type { ClusterModel } from './clusterModel';
 import type { Register } from './commands';
 import { readSettings, setNodeReach } from './settings';
@@ -22,23 +22,16 @@ export interface CheckCommandDeps {
 /** Runs a check with a cancellable notification; undefined when cancelled. */
 async function runCheck(model: ClusterModel, services: string[], token?: vscode.CancellationToken): Promise<CheckReport | undefined> {
   const title = services.length === 1 ? `Checking ${services[0]} on every node` : 'Checking load balancing on every node';
-  return vscode.window.withProgress({ location: model.snapshot ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title, cancellable: true }, async (_p, own) => {
-    const controller = new AbortController();
-    const links = [own, token].filter((t): t is vscode.CancellationToken => !!t).map((t) => t.onCancellationRequested(() => controller.abort()));
-    try {
-      const ctx = await model.traceContext(controller.signal);
+  return vscode.window.withProgress({ location: model.offline ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification, title, cancellable: true }, (_p, own) =>
+    unlessCancelled([own, token], async (signal) => {
+      const ctx = await model.traceContext(signal);
       if (!(await confirmSwarmJobs(ctx.nodes ?? [], model.endpoint?.host ?? 'the connected engine'))) {
         // Declined: those nodes are named as unreached, nothing is created.
         ctx.nodes = ctx.nodes?.map((n) => (n.jobVia ? { nodeId: n.nodeId, hostname: n.hostname, error: howToReach(n.hostname) } : n));
       }
-      return await checkLoadBalancing(ctx, services);
-    } catch (err) {
-      if (controller.signal.aborted || (err instanceof EngineError && err.kind === 'cancelled')) return undefined;
-      throw err;
-    } finally {
-      for (const l of links) l.dispose();
-    }
-  });
+      return checkLoadBalancing(ctx, services);
+    }),
+  );
 }
 
 let jobsConfirmed = false;
@@ -70,20 +63,21 @@ export function registerCheckCommands(deps: CheckCommandDeps, register: Register
     traceOn: async (service: string, node: string) => {
       const ctx = await model.traceContext();
       const s = ctx.cluster.service(service);
-      const local = ctx.cluster.snapshot.tasks.filter((t) => t.nodeName === node && t.state === 'running' && t.containerId);
+      const local = ctx.cluster.state.tasks.filter((t) => t.nodeName === node && t.state === 'running' && t.containerId);
       const source = s && s.networkIds.map((n) => dnsSourceOn(local, s, n)).find((t) => t);
       // No task on that node to ask from: the picker lets the user choose.
       return source ? vscode.commands.executeCommand('swarmLens.traceService', service, source.containerId) : vscode.commands.executeCommand('swarmLens.traceService', service);
     },
     reachNode: (node: string) => vscode.commands.executeCommand('swarmLens.reachNode', node),
   };
+  const panels = new CheckPanels(context.extensionUri, handlers);
   return [
-    CheckPanel.register(context, handlers),
+    panels,
     // (a service element or name: check that service only; nothing: every service)
     register('swarmLens.checkLoadBalancing', async (target?: { service?: { name: string } } | string) => {
       const service = typeof target === 'string' ? target : target?.service?.name;
       const report = await runCheck(model, service ? [service] : []);
-      if (report) CheckPanel.show(context, report, handlers);
+      if (report) panels.show(report);
     }),
     register('swarmLens.reachNode', async (target?: SwarmNode | string) => reachNode(model, typeof target === 'string' ? target : target?.hostname)),
   ];

@@ -1,10 +1,11 @@
-// The check panel's host side: one panel for the nodes × services matrix. The same page and
-// protocol as the trace panel (pageHtml, ../webview/protocol.ts), its own view type, so a window
-// reload restores it from the report its page saved.
+// The check panel's host side: one panel for the nodes × services matrix. The same page, protocol
+// and lifecycle as the trace panel (webviewPanel.ts, ../webview/protocol.ts), its own view type, so
+// a window reload restores it from the report its page saved.
 import * as vscode from 'vscode';
 import type { CheckReport } from '../core/check/types';
-import { CHECK_VIEW_TYPE, isPanelState, isWebviewMessage, type HostMessage, type WebviewMessage } from '../webview/protocol';
-import { pageHtml, panelOptions, themeKind } from './tracePanel';
+import { CHECK_VIEW_TYPE, type HostMessage } from '../webview/protocol';
+import { Disposable } from './lifecycle';
+import { type PanelRequest, panelOptions, registerPanelSerializer, themeKind, WebviewPanelHost } from './webviewPanel';
 
 export interface CheckPanelHandlers {
   /** Checks again (same services); the panel shows progress meanwhile and the error if it throws. */
@@ -15,78 +16,58 @@ export interface CheckPanelHandlers {
 
 const TITLE = 'Check Load Balancing';
 
-export class CheckPanel implements vscode.Disposable {
-  private static current: CheckPanel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
-  private loading: string | undefined;
-  private error: string | undefined;
-  private refreshing: vscode.CancellationTokenSource | undefined;
+/** The one check panel (reused while open) and its serializer; owned by whoever registers the check commands. */
+export class CheckPanels extends Disposable {
+  private current: CheckPanel | undefined;
 
-  /** Shows a report in the check panel (reused when open). */
-  static show(context: vscode.ExtensionContext, report: CheckReport, handlers: CheckPanelHandlers): CheckPanel {
-    if (CheckPanel.current) {
-      CheckPanel.current.update(report);
-      CheckPanel.current.panel.reveal();
-      return CheckPanel.current;
-    }
-    const panel = vscode.window.createWebviewPanel(CHECK_VIEW_TYPE, TITLE, vscode.ViewColumn.Active, panelOptions(context.extensionUri));
-    return new CheckPanel(context, panel, report, handlers);
-  }
-
-  /** Restores the panel after a window reload from the report its page saved. */
-  static register(context: vscode.ExtensionContext, handlers: CheckPanelHandlers): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(CHECK_VIEW_TYPE, {
-      async deserializeWebviewPanel(panel, state: unknown) {
-        if (!isPanelState(state) || !state.report) return panel.dispose();
-        CheckPanel.current?.dispose();
-        panel.webview.options = panelOptions(context.extensionUri);
-        new CheckPanel(context, panel, state.report, handlers);
-      },
-    });
-  }
-
-  private constructor(context: vscode.ExtensionContext, readonly panel: vscode.WebviewPanel, private report: CheckReport, private readonly handlers: CheckPanelHandlers) {
-    CheckPanel.current = this;
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'swarm.svg');
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      // A hidden panel loses its page: wait for the next `ready` before posting again.
-      panel.onDidChangeViewState((e) => {
-        if (!e.webviewPanel.visible) this.ready = false;
+  constructor(private readonly extensionUri: vscode.Uri, private readonly handlers: CheckPanelHandlers) {
+    super();
+    this.register(
+      registerPanelSerializer(CHECK_VIEW_TYPE, extensionUri, (state) => state.report, (panel, report) => {
+        this.current?.dispose();
+        this.open(panel, report);
       }),
     );
-    panel.webview.html = pageHtml(panel.webview, context.extensionUri);
+  }
+
+  /** Shows a report in the check panel (reused when open). */
+  show(report: CheckReport): CheckPanel {
+    if (this.current) {
+      this.current.update(report);
+      this.current.panel.reveal();
+      return this.current;
+    }
+    return this.open(vscode.window.createWebviewPanel(CHECK_VIEW_TYPE, TITLE, vscode.ViewColumn.Active, panelOptions(this.extensionUri)), report);
+  }
+
+  private open(panel: vscode.WebviewPanel, report: CheckReport): CheckPanel {
+    const opened = new CheckPanel(this.extensionUri, panel, report, this.handlers, () => {
+      if (this.current === opened) this.current = undefined;
+    });
+    this.current = opened;
+    return opened;
+  }
+}
+
+export class CheckPanel extends WebviewPanelHost {
+  constructor(extensionUri: vscode.Uri, panel: vscode.WebviewPanel, private report: CheckReport, private readonly handlers: CheckPanelHandlers, private readonly closed: () => void) {
+    super(extensionUri, panel);
   }
 
   update(report: CheckReport): void {
     this.report = report;
-    this.loading = undefined;
-    this.error = undefined;
-    this.post({ type: 'check', report, theme: themeKind() });
+    this.redraw();
   }
 
-  private post(msg: HostMessage): void {
-    if (this.ready) void this.panel.webview.postMessage(msg);
+  protected content(): HostMessage {
+    return { type: 'check', report: this.report, theme: themeKind() };
   }
 
-  private receive(m: unknown): void {
-    if (!isWebviewMessage(m)) return;
-    if (m.type === 'ready') {
-      this.ready = true;
-      this.post({ type: 'check', report: this.report, theme: themeKind() });
-      if (this.loading) this.post({ type: 'loading', title: this.loading });
-      if (this.error) this.post({ type: 'error', message: this.error });
-      return;
-    }
-    void Promise.resolve(this.act(m)).catch((err: unknown) => vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err)));
-  }
-
-  private act(m: Exclude<WebviewMessage, { type: 'ready' }>): Thenable<unknown> | void {
+  protected act(m: PanelRequest): Thenable<unknown> | void {
     switch (m.type) {
       case 'refresh':
-        return this.refresh();
+        // Cancelled (undefined): the report on screen stays, without the progress bar.
+        return this.refreshWith('Checking every node again…', (token) => this.handlers.refresh(this.report, token), (next) => this.update(next ?? this.report));
       case 'traceOn':
         return this.handlers.traceOn(m.service, m.node);
       case 'reachNode':
@@ -96,29 +77,9 @@ export class CheckPanel implements vscode.Disposable {
     }
   }
 
-  private async refresh(): Promise<void> {
-    if (this.refreshing) return;
-    const cts = (this.refreshing = new vscode.CancellationTokenSource());
-    this.loading = 'Checking every node again…';
-    this.post({ type: 'loading', title: this.loading });
-    try {
-      const next = await this.handlers.refresh(this.report, cts.token);
-      // Cancelled: the report on screen stays, without the progress bar.
-      this.update(next ?? this.report);
-    } catch (err) {
-      this.loading = undefined;
-      this.error = err instanceof Error ? err.message : String(err);
-      this.post({ type: 'error', message: this.error });
-    } finally {
-      cts.dispose();
-      this.refreshing = undefined;
-    }
-  }
-
-  dispose(): void {
-    if (CheckPanel.current === this) CheckPanel.current = undefined;
-    this.refreshing?.cancel();
-    this.panel.dispose();
-    while (this.disposables.length) this.disposables.pop()?.dispose();
+  override dispose(): void {
+    if (this.isDisposed) return;
+    super.dispose();
+    this.closed();
   }
 }

@@ -1,4 +1,4 @@
-// Owns the cluster: which engine, the cached snapshot, loading and errors. Views only map it.
+// Owns the cluster: which engine, the cached cluster, offline mode, loading and errors. Views only map it.
 import * as vscode from 'vscode';
 import { Bundle } from '../core/bundle/bundle';
 import { bundleEngine, bundleTraceContext } from '../core/bundle/collect';
@@ -12,6 +12,7 @@ import type { TraceContext } from '../core/trace/run';
 import { reachCandidates, reachNodes, type NodeReach } from '../core/nodes/reach';
 import { str } from '../core/cluster/read';
 import type { Log } from './log';
+import { Disposable, toDisposable } from './lifecycle';
 import { readSettings } from './settings';
 
 export type ModelState =
@@ -23,26 +24,29 @@ export type ModelState =
 /** Values of the `swarmLens.connection` context key, which picks the welcome view. */
 export type ConnectionContext = 'idle' | 'loading' | 'ready' | 'unreachable' | 'not-swarm' | 'not-manager' | 'error';
 
-const SNAPSHOT_KEY = 'swarmLens.openSnapshot';
+const OPEN_BUNDLE_KEY = 'swarmLens.openSnapshot';
 const REACH_TTL_MS = 60_000;
 
-export class ClusterModel implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class ClusterModel extends Disposable {
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
   private current: ModelState = { kind: 'idle' };
   private engineCache?: { key: string; engine: Engine; apiVersion?: string };
   private inFlight?: { controller: AbortController; done: Promise<void> };
-  /** While set, everything answers from this snapshot file instead of a live engine. */
+  /** While set, everything answers from this bundle instead of a live engine (offline). */
   private opened?: { bundle: Bundle; label: string; reach?: NodeReach[] };
   /** Which engine runs on which node: asked again after REACH_TTL_MS, or when anything it depends on changes. */
   private reachCache?: { key: string; at: number; nodes: Promise<NodeReach[]>; settled?: NodeReach[] };
 
   /** `memento` keeps which snapshot file is open, so a window reload shows it again. */
-  constructor(private readonly log: Log, private readonly memento?: vscode.Memento) {}
+  constructor(private readonly log: Log, private readonly memento?: vscode.Memento) {
+    super();
+    this.register(toDisposable(() => this.inFlight?.controller.abort()));
+  }
 
-  /** The snapshot file open before a reload, if any. */
-  get rememberedSnapshot(): { file: string; label: string } | undefined {
-    return this.memento?.get<{ file: string; label: string }>(SNAPSHOT_KEY);
+  /** The bundle file open before a reload, if any. */
+  get rememberedBundle(): { file: string; label: string } | undefined {
+    return this.memento?.get<{ file: string; label: string }>(OPEN_BUNDLE_KEY);
   }
 
   get state(): ModelState {
@@ -54,37 +58,37 @@ export class ClusterModel implements vscode.Disposable {
     return this.current.kind === 'ready' ? this.current.cluster : this.current.kind === 'loading' ? this.current.previous : undefined;
   }
 
-  /** The live engine's address; none while a snapshot is shown. */
+  /** The live engine's address; none while offline. */
   get endpoint(): DockerEndpoint | undefined {
     return this.opened ? undefined : this.engineCache?.engine.endpoint;
   }
 
-  /** The snapshot being shown, if any: `snapshot of <cluster> taken <time>`. */
-  get snapshot(): { label: string; cluster: string; takenAt: string; bundle: Bundle } | undefined {
+  /** The bundle shown offline, if any: `snapshot of <cluster> taken <time>`. */
+  get offline(): { label: string; cluster: string; takenAt: string; bundle: Bundle } | undefined {
     return this.opened && { label: this.opened.label, cluster: this.opened.bundle.cluster, takenAt: this.opened.bundle.takenAt, bundle: this.opened.bundle };
   }
 
-  /** Shows a snapshot file (or the demo) instead of the live engine, until useLive(). */
-  openSnapshot(bundle: Bundle, label: string, file?: string): Promise<void> {
+  /** Goes offline: shows a bundle (or the demo) instead of the live engine, until useLive(). */
+  openOffline(bundle: Bundle, label: string, file?: string): Promise<void> {
     this.opened = { bundle, label };
-    if (file) void this.memento?.update(SNAPSHOT_KEY, { file, label });
+    if (file) void this.memento?.update(OPEN_BUNDLE_KEY, { file, label });
     void vscode.commands.executeCommand('setContext', 'swarmLens.snapshot', true);
     return this.refresh();
   }
 
   useLive(): Promise<void> {
     this.opened = undefined;
-    void this.memento?.update(SNAPSHOT_KEY, undefined);
+    void this.memento?.update(OPEN_BUNDLE_KEY, undefined);
     void vscode.commands.executeCommand('setContext', 'swarmLens.snapshot', false);
     return this.refresh();
   }
 
-  /** The source of reads: the snapshot's recorded answers, or the live engine. */
+  /** The source of reads: the bundle's recorded answers, or the live engine. */
   reader(): EngineReader {
     return this.opened ? bundleEngine(this.opened.bundle) : this.engine();
   }
 
-  /** What a trace needs, for the live engine or the snapshot shown. */
+  /** What a trace needs, for the live engine or the bundle shown offline. */
   async traceContext(signal?: AbortSignal): Promise<TraceContext> {
     const settings = readSettings();
     const options = { timeoutMs: Math.max(settings.timeoutMs, 30000), helperImage: settings.helperImage, recheckDelayMs: 3000, probe: settings.probe === 'auto' ? undefined : settings.probe };
@@ -102,7 +106,7 @@ export class ClusterModel implements vscode.Disposable {
 
   /** How each node is reached, as far as known now (the Nodes view); undefined until first asked. */
   get reach(): NodeReach[] | undefined {
-    // A snapshot holds some nodes' namespaces: computed once per file opened.
+    // A bundle holds some nodes' namespaces: computed once per file opened.
     if (this.opened) return (this.opened.reach ??= bundleTraceContext(this.opened.bundle, { timeoutMs: 0, helperImage: '', recheckDelayMs: 0 }).nodes);
     return this.reachCache?.settled;
   }
@@ -113,7 +117,7 @@ export class ClusterModel implements vscode.Disposable {
     const inputs = systemEndpointInputs();
     const engine = this.engine();
     const candidates = reachCandidates(inputs, settings.nodes);
-    const key = JSON.stringify([engine.endpoint.host, settings.timeoutMs, settings.swarmJob, candidates.map((c) => [c.via, c.node, 'invalid' in c.endpoint ? c.endpoint.invalid : c.endpoint.host]), cluster.snapshot.nodes.map((n) => [n.id, n.hostname])]);
+    const key = JSON.stringify([engine.endpoint.host, settings.timeoutMs, settings.swarmJob, candidates.map((c) => [c.via, c.node, 'invalid' in c.endpoint ? c.endpoint.invalid : c.endpoint.host]), cluster.state.nodes.map((n) => [n.id, n.hostname])]);
     if (this.reachCache?.key === key && Date.now() - this.reachCache.at < REACH_TTL_MS) return this.reachCache.nodes;
     const timeoutMs = Math.min(settings.timeoutMs, 5000);
     const nodes = reachNodes(cluster, engine, candidates, { timeoutMs, engineFor: (endpoint) => new Engine(endpoint, { timeoutMs: settings.timeoutMs }), swarmJobs: settings.swarmJob });
@@ -193,7 +197,7 @@ export class ClusterModel implements vscode.Disposable {
   private async load(signal: AbortSignal): Promise<Cluster> {
     if (this.opened) {
       const cluster = await loadCluster(bundleEngine(this.opened.bundle), signal);
-      this.log.info(`Showing ${this.opened.label}: ${cluster.snapshot.services.length} services, taken ${this.opened.bundle.takenAt}`);
+      this.log.info(`Showing ${this.opened.label}: ${cluster.state.services.length} services, taken ${this.opened.bundle.takenAt}`);
       return cluster;
     }
     const engine = this.engine();
@@ -204,7 +208,7 @@ export class ClusterModel implements vscode.Disposable {
       // Once per engine, not per refresh: the status bar shows it.
       cache.apiVersion = str(await engine.version(signal).catch(() => undefined), 'ApiVersion') ?? '';
     }
-    const s = cluster.snapshot;
+    const s = cluster.state;
     this.log.info(`Read ${s.services.length} services, ${s.tasks.length} tasks, ${s.nodes.length} nodes, ${s.networks.length} networks from ${engine.endpoint.host} in ${Date.now() - started} ms`);
     for (const warning of s.warnings) this.log.warn(warning);
     return cluster;
@@ -214,11 +218,6 @@ export class ClusterModel implements vscode.Disposable {
     this.current = state;
     void vscode.commands.executeCommand('setContext', 'swarmLens.connection', connectionContext(state));
     this.changed.fire();
-  }
-
-  dispose(): void {
-    this.inFlight?.controller.abort();
-    this.changed.dispose();
   }
 }
 

@@ -101,7 +101,7 @@ async function pickService(model: ClusterModel, title: string): Promise<Service 
 async function pickTask(model: ClusterModel): Promise<Task | undefined> {
   const cluster = await model.requireCluster();
   const pick = await vscode.window.showQuickPick(
-    cluster.snapshot.tasks.map((task) => ({ label: task.name, description: taskSummary(task), task })),
+    cluster.state.tasks.map((task) => ({ label: task.name, description: taskSummary(task), task })),
     { title: 'Task to inspect', placeHolder: 'Task name, node or IP', matchOnDescription: true },
   );
   return pick?.task;

@@ -9,7 +9,7 @@ import { code, commandLink, joinMd, markdown, Md } from './markdown';
 export const HOVER_COMMANDS = ['swarmLens.traceService', 'swarmLens.revealIp'];
 
 export function hoverText(cluster: Cluster, ip: string, owners: readonly IpOwner[]): Md {
-  const node = cluster.snapshot.engine.nodeName;
+  const node = cluster.state.engine.nodeName;
   const lines = owners.map((owner) => {
     switch (owner.kind) {
       case 'vip': {

@@ -1,6 +1,7 @@
 // Raw inspect JSON opens as a read-only document (a content provider's documents cannot be
 // edited), not in a webview: people search, fold and copy it like any file.
 import * as vscode from 'vscode';
+import { withAbort } from './cancellation';
 import type { ClusterModel } from './clusterModel';
 
 export const INSPECT_SCHEME = 'swarm-lens';
@@ -17,11 +18,11 @@ export class InspectDocuments implements vscode.TextDocumentContentProvider {
   async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
     const query = new URLSearchParams(uri.query);
     const id = query.get('id') ?? '';
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
     const engine = this.model.reader();
     const kind = query.get('kind');
-    const json = kind === 'task' ? await engine.task(id, controller.signal) : kind === 'container' ? await engine.container(id, controller.signal) : await engine.service(id, controller.signal);
-    return JSON.stringify(json, null, 2) + '\n';
+    return withAbort([token], async (signal) => {
+      const json = kind === 'task' ? await engine.task(id, signal) : kind === 'container' ? await engine.container(id, signal) : await engine.service(id, signal);
+      return JSON.stringify(json, null, 2) + '\n';
+    });
   }
 }

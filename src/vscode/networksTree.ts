@@ -21,7 +21,7 @@ export class NetworksTreeProvider extends ModelTreeProvider<NetworksElement> {
   getChildren(element?: NetworksElement): NetworksElement[] {
     const cluster = this.model.cluster;
     if (!cluster) return [];
-    if (!element) return [...cluster.snapshot.networks].sort((a, b) => Number(b.ingress) - Number(a.ingress) || compareText(a.name, b.name)).map((network) => ({ type: 'network', network }));
+    if (!element) return [...cluster.state.networks].sort((a, b) => Number(b.ingress) - Number(a.ingress) || compareText(a.name, b.name)).map((network) => ({ type: 'network', network }));
     const network = element.network;
     switch (element.type) {
       case 'network':
@@ -35,7 +35,7 @@ export class NetworksTreeProvider extends ModelTreeProvider<NetworksElement> {
 
   getTreeItem(element: NetworksElement): vscode.TreeItem {
     const network = element.network;
-    const node = this.model.cluster?.snapshot.engine.nodeName ?? 'this node';
+    const node = this.model.cluster?.state.engine.nodeName ?? 'this node';
     switch (element.type) {
       case 'network': {
         const item = new vscode.TreeItem(network.name, network.services.length || network.lbEndpoint ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);

@@ -13,7 +13,7 @@ export class NodesTreeProvider extends ModelTreeProvider<SwarmNode> {
   }
 
   getChildren(element?: SwarmNode): SwarmNode[] {
-    return element ? [] : [...(this.model.cluster?.snapshot.nodes ?? [])].sort((a, b) => compareText(a.hostname, b.hostname));
+    return element ? [] : [...(this.model.cluster?.state.nodes ?? [])].sort((a, b) => compareText(a.hostname, b.hostname));
   }
 
   getTreeItem(n: SwarmNode): vscode.TreeItem {

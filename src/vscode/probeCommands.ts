@@ -3,11 +3,11 @@
 // panel's form says it in place); a cancel aborts the probe and removes its helper.
 import * as vscode from 'vscode';
 import type { Service } from '../core/cluster/types';
-import { EngineError } from '../core/docker/errors';
 import { MAX_PROBE_CONNECTIONS } from '../core/netns/script';
 import type { Trace } from '../core/trace/types';
 import { defaultProbePort, DEFAULT_PROBE_COUNT, probeWithTrace, type ProbeOptions } from '../core/traffic/run';
 import type { ProbeReport } from '../core/traffic/types';
+import { unlessCancelled } from './cancellation';
 import type { ClusterModel } from './clusterModel';
 import type { Register } from './commands';
 import type { ServicesElement } from './servicesTree';
@@ -15,18 +15,8 @@ import type { TracePanel, TracePanelHandlers } from './tracePanel';
 import { pickSource, serviceFrom } from './traceCommands';
 
 /** Runs a probe; undefined when cancelled. */
-async function runProbe(model: ClusterModel, service: string, options: ProbeOptions, token: vscode.CancellationToken): Promise<{ report: ProbeReport; trace: Trace } | undefined> {
-  const controller = new AbortController();
-  const link = token.onCancellationRequested(() => controller.abort());
-  try {
-    const ctx = await model.traceContext(controller.signal);
-    return await probeWithTrace(ctx, service, options);
-  } catch (err) {
-    if (controller.signal.aborted || (err instanceof EngineError && err.kind === 'cancelled')) return undefined;
-    throw err;
-  } finally {
-    link.dispose();
-  }
+function runProbe(model: ClusterModel, service: string, options: ProbeOptions, token: vscode.CancellationToken): Promise<{ report: ProbeReport; trace: Trace } | undefined> {
+  return unlessCancelled([token], async (signal) => probeWithTrace(await model.traceContext(signal), service, options));
 }
 
 /** The trace panel's side: its form's probe, and the port it offers. */
@@ -51,7 +41,7 @@ function whole(min: number, max: number) {
 export function registerProbeCommands(model: ClusterModel, show: (trace: Trace) => TracePanel, register: Register): vscode.Disposable[] {
   return [
     register('swarmLens.probeLoadDistribution', async (target?: ServicesElement | string) => {
-      if (model.snapshot) {
+      if (model.offline) {
         void vscode.window.showInformationMessage('A snapshot cannot send traffic: use the live swarm (Swarm: Use Live Swarm) to probe how connections spread.');
         return;
       }

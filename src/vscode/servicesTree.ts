@@ -52,7 +52,7 @@ export class ServicesTreeProvider extends ModelTreeProvider<ServicesElement> {
   }
 
   getTreeItem(element: ServicesElement): vscode.TreeItem {
-    const node = this.model.cluster?.snapshot.engine.nodeName ?? '';
+    const node = this.model.cluster?.state.engine.nodeName ?? '';
     switch (element.type) {
       case 'stack': {
         const item = new vscode.TreeItem(element.name, vscode.TreeItemCollapsibleState.Expanded);
@@ -96,12 +96,12 @@ export class ServicesTreeProvider extends ModelTreeProvider<ServicesElement> {
         list.push(service);
         stacks.set(service.stack, list);
       } else {
-        loose.push(this.register({ type: 'service', id: `service:${service.id}`, service }));
+        loose.push(this.element({ type: 'service', id: `service:${service.id}`, service }));
       }
     }
     const stackElements = [...stacks.entries()].map(([name, services]) => {
-      const stack = this.register({ type: 'stack', id: `stack:${name}`, name, services });
-      for (const service of services) this.register({ type: 'service', id: `service:${service.id}`, service, parent: stack });
+      const stack = this.element({ type: 'stack', id: `stack:${name}`, name, services });
+      for (const service of services) this.element({ type: 'service', id: `service:${service.id}`, service, parent: stack });
       return stack;
     });
     this.roots = [...stackElements, ...loose];
@@ -113,13 +113,13 @@ export class ServicesTreeProvider extends ModelTreeProvider<ServicesElement> {
     const parent = this.elements.get(`service:${service.id}`)!;
     const head: ServicesElement[] =
       service.endpointMode === 'dnsrr'
-        ? [this.register({ type: 'dnsrr', id: `dnsrr:${service.id}`, service, parent })]
-        : service.vips.map((vip) => this.register({ type: 'vip', id: `vip:${service.id}:${vip.networkId}`, service, vip, parent }));
-    const tasks = this.model.cluster!.tasksOf(service.id).map((task) => this.register({ type: 'task', id: `task:${task.id}`, task, parent }));
+        ? [this.element({ type: 'dnsrr', id: `dnsrr:${service.id}`, service, parent })]
+        : service.vips.map((vip) => this.element({ type: 'vip', id: `vip:${service.id}:${vip.networkId}`, service, vip, parent }));
+    const tasks = this.model.cluster!.tasksOf(service.id).map((task) => this.element({ type: 'task', id: `task:${task.id}`, task, parent }));
     return [...head, ...tasks];
   }
 
-  private register<T extends ServicesElement>(element: T): T {
+  private element<T extends ServicesElement>(element: T): T {
     const existing = this.elements.get(element.id);
     if (existing) return existing as T;
     this.elements.set(element.id, element);

@@ -4,7 +4,7 @@
 import type { Cluster } from '../core/cluster/cluster';
 import { shortId, vipBackends } from '../core/cluster/describe';
 import { formatMark } from '../core/cluster/marks';
-import { formatPort } from '../core/cluster/snapshot';
+import { formatPort } from '../core/cluster/state';
 import type { EngineSummary, Network, Service, ServiceVip, SwarmNode, Task } from '../core/cluster/types';
 import { code, joinMd, markdown, Md } from './markdown';
 
@@ -64,7 +64,7 @@ export function errorStatusTooltip(message: string): Md {
   return paragraphs([markdown`**Swarm Lens**`, markdown`${message}`, markdown`${PICK_CONTEXT}`]);
 }
 
-export function snapshotStatusTooltip(snap: { label: string; cluster: string; takenAt: string }): Md {
+export function offlineStatusTooltip(snap: { label: string; cluster: string; takenAt: string }): Md {
   return paragraphs([
     markdown`**Swarm Lens** is showing ${snap.label}: the cluster ${code(snap.cluster)} as it was at ${snap.takenAt}.`,
     markdown`Views, hovers and traces answer from the file. Run **Swarm: Back to the Live Engine** to leave it.`,

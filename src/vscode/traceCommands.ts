@@ -1,5 +1,5 @@
 // Trace commands: Trace Load Balancing, Inspect Container Network Namespace, Trace Routing Mesh,
-// Resolve Service Name, and the snapshot commands. Each runs with a cancellable progress
+// Resolve Service Name, and the snapshot (bundle) commands. Each runs with a cancellable progress
 // notification; cancelling aborts the probe, which removes its helper container.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -7,12 +7,13 @@ import * as vscode from 'vscode';
 import { parseBundle } from '../core/bundle/bundle';
 import { collectBundle } from '../core/bundle/collect';
 import { taskSummary } from '../core/cluster/describe';
-import { formatPort } from '../core/cluster/snapshot';
+import { formatPort } from '../core/cluster/state';
 import type { Service, Task } from '../core/cluster/types';
 import { EngineError } from '../core/docker/errors';
 import { howToReach, viaText } from '../core/nodes/reach';
 import { readableNodes, resolveName, sourceCandidates, traceContainer, TraceContext, traceMesh, traceMeshEverywhere, traceService } from '../core/trace/run';
 import type { Trace } from '../core/trace/types';
+import { unlessCancelled, withAbort } from './cancellation';
 import type { ClusterModel } from './clusterModel';
 import type { Register } from './commands';
 import type { ServicesElement } from './servicesTree';
@@ -33,24 +34,11 @@ export interface TraceCommandDeps {
 /** Runs a trace with a cancellable notification; undefined when cancelled. */
 export async function runTrace(model: ClusterModel, request: TraceRequest, signal?: AbortSignal): Promise<Trace | undefined> {
   const title = request.kind === 'service' ? `Tracing ${request.service}` : request.kind === 'mesh' ? `Tracing the routing mesh on ${request.port}/${request.protocol}` : `Reading the namespaces of ${request.container}`;
-  // A live trace may take seconds (a helper container): a notification with Cancel. A snapshot answers at once.
-  const location = model.snapshot ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
-  return vscode.window.withProgress({ location, title, cancellable: true }, async (_progress, token) => {
-    const controller = new AbortController();
-    const link = token.onCancellationRequested(() => controller.abort());
-    const outer = signal && (() => controller.abort());
-    if (outer) signal!.addEventListener('abort', outer, { once: true });
-    try {
-      const ctx = await model.traceContext(controller.signal);
-      return await traceFor(ctx, request);
-    } catch (err) {
-      if (controller.signal.aborted || (err instanceof EngineError && err.kind === 'cancelled')) return undefined;
-      throw err;
-    } finally {
-      link.dispose();
-      if (outer) signal!.removeEventListener('abort', outer);
-    }
-  });
+  // A live trace may take seconds (a helper container): a notification with Cancel. Offline, a bundle answers at once.
+  const location = model.offline ? vscode.ProgressLocation.Window : vscode.ProgressLocation.Notification;
+  return vscode.window.withProgress({ location, title, cancellable: true }, (_progress, token) =>
+    unlessCancelled([token, signal], async (abort) => traceFor(await model.traceContext(abort), request)),
+  );
 }
 
 function traceFor(ctx: TraceContext, request: TraceRequest): Promise<Trace> {
@@ -102,17 +90,17 @@ export function registerTraceCommands(deps: TraceCommandDeps, register: Register
       if (node !== null) await traceAndShow({ kind: 'mesh', port: port.publishedPort!, protocol: port.protocol, node });
     }),
     register('swarmLens.resolveName', () => resolveNameCommand(model)),
-    register('swarmLens.saveSnapshot', () => saveSnapshot(model)),
+    register('swarmLens.saveSnapshot', () => saveBundle(model)),
     register('swarmLens.openSnapshot', async () => {
       const picked = await vscode.window.showOpenDialog({ title: 'Open Swarm Lens Snapshot', filters: { 'Swarm Lens snapshot': ['json'] }, canSelectMany: false });
-      if (picked?.[0]) await openSnapshotFile(model, picked[0].fsPath);
+      if (picked?.[0]) await openBundleFile(model, picked[0].fsPath);
     }),
-    register('swarmLens.openDemo', () => openSnapshotFile(model, vscode.Uri.joinPath(deps.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot')),
+    register('swarmLens.openDemo', () => openBundleFile(model, vscode.Uri.joinPath(deps.extensionUri, 'media', 'demo-snapshot.json').fsPath, 'the demo snapshot')),
     register('swarmLens.useLive', () => model.useLive()),
   ];
 }
 
-export async function openSnapshotFile(model: ClusterModel, file: string, label?: string): Promise<void> {
+export async function openBundleFile(model: ClusterModel, file: string, label?: string): Promise<void> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -120,12 +108,12 @@ export async function openSnapshotFile(model: ClusterModel, file: string, label?
     throw new EngineError('api', `Cannot read ${file}: ${(err as Error).message}.`, String(err));
   }
   const bundle = parseBundle(text);
-  await model.openSnapshot(bundle, label ?? `snapshot ${file}`, file);
+  await model.openOffline(bundle, label ?? `snapshot ${file}`, file);
   await vscode.commands.executeCommand('swarmLens.services.focus');
 }
 
-/** Writes a snapshot file; a file system error is one sentence naming the file. */
-function writeSnapshot(file: string, bundle: unknown): void {
+/** Writes a bundle; a file system error is one sentence naming the file. */
+function writeBundle(file: string, bundle: unknown): void {
   try {
     fs.writeFileSync(file, JSON.stringify(bundle, null, 1) + '\n');
   } catch (err) {
@@ -133,10 +121,10 @@ function writeSnapshot(file: string, bundle: unknown): void {
   }
 }
 
-async function saveSnapshot(model: ClusterModel): Promise<void> {
-  if (model.snapshot) {
+async function saveBundle(model: ClusterModel): Promise<void> {
+  if (model.offline) {
     const uri = await vscode.window.showSaveDialog({ title: 'Save Snapshot', filters: { 'Swarm Lens snapshot': ['json'] } });
-    if (uri) writeSnapshot(uri.fsPath, model.snapshot.bundle);
+    if (uri) writeBundle(uri.fsPath, model.offline.bundle);
     return;
   }
   // Next to the open folder (or the home folder), never the file system root.
@@ -144,13 +132,13 @@ async function saveSnapshot(model: ClusterModel): Promise<void> {
   const defaultUri = vscode.Uri.joinPath(folder, `swarm-snapshot-${new Date().toISOString().slice(0, 10)}.json`);
   const uri = await vscode.window.showSaveDialog({ title: 'Save Snapshot', defaultUri, filters: { 'Swarm Lens snapshot': ['json'] } });
   if (!uri) return;
-  const bundle = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Saving a snapshot of the swarm', cancellable: true }, async (_p, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
-    const ctx = await model.traceContext(controller.signal);
-    return collectBundle(model.engine(), ctx.options, controller.signal, ctx.nodes);
-  });
-  writeSnapshot(uri.fsPath, bundle);
+  const bundle = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Saving a snapshot of the swarm', cancellable: true }, (_p, token) =>
+    withAbort([token], async (signal) => {
+      const ctx = await model.traceContext(signal);
+      return collectBundle(model.engine(), ctx.options, signal, ctx.nodes);
+    }),
+  );
+  writeBundle(uri.fsPath, bundle);
   const sandboxes = bundle.nodes.reduce((n, d) => n + d.output.sandboxes.length, 0);
   void vscode.window.showInformationMessage(`Saved the cluster and ${sandboxes} sandboxes of ${bundle.nodes.map((n) => n.node).join(', ') || 'no node'} to ${uri.fsPath}.`);
 }
@@ -196,7 +184,7 @@ export async function pickSource(model: ClusterModel, service: Service, title = 
 async function pickReadableContainer(model: ClusterModel, title: string): Promise<Task | undefined> {
   const ctx = await model.traceContext();
   const nodes = readableNodes(ctx);
-  const tasks = ctx.cluster.snapshot.tasks.filter((t) => t.state === 'running' && t.containerId && nodes.includes(t.nodeName));
+  const tasks = ctx.cluster.state.tasks.filter((t) => t.state === 'running' && t.containerId && nodes.includes(t.nodeName));
   const pick = await vscode.window.showQuickPick(tasks.map((task) => ({ label: task.name, description: taskSummary(task), task })), { title, placeHolder: `Running containers on ${nodes.join(', ')}` });
   return pick?.task;
 }
@@ -205,7 +193,7 @@ async function pickReadableContainer(model: ClusterModel, title: string): Promis
 async function pickMeshNode(model: ClusterModel, port: number): Promise<string | undefined | null> {
   const ctx = await model.traceContext();
   const readable = readableNodes(ctx);
-  // One node to read (a single-node snapshot, one engine reached): nothing to choose.
+  // One node to read (a single-node bundle, one engine reached): nothing to choose.
   if (readable.length <= 1) return readable[0];
   type Item = vscode.QuickPickItem & { node?: string };
   const items: Item[] = [
@@ -241,11 +229,9 @@ async function resolveNameCommand(model: ClusterModel): Promise<void> {
     { title: `Resolve Service Name from ${task.name}`, placeHolder: 'A service name, or tasks.<service>' },
   );
   if (!name) return;
-  const answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Asking the embedded DNS of ${task.name} for ${name.label}`, cancellable: true }, (_p, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
-    return resolveName({ ...ctx, signal: controller.signal }, task.containerId!, name.label);
-  });
+  const answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Asking the embedded DNS of ${task.name} for ${name.label}`, cancellable: true }, (_p, token) =>
+    withAbort([token], (signal) => resolveName({ ...ctx, signal }, task.containerId!, name.label)),
+  );
   await showAnswers(name.label, task, answer);
 }
 

@@ -1,13 +1,13 @@
-// The trace panel's host side: one WebviewPanel per traced target (a service, a published port, a
-// container), a strict CSP with a fresh nonce, the ready handshake, and routing of the webview's
-// messages to the handlers the caller passes. No retainContextWhenHidden: a hidden panel's page
-// is dropped and restores itself from its state; a window reload goes through the serializer.
-import { randomBytes } from 'node:crypto';
+// The trace panel's host side: one panel per traced target (a service, a published port, a
+// container), and routing of the page's messages to the handlers the caller passes. The page,
+// handshake, progress, refresh and restore are webviewPanel.ts's, shared with the check panel.
 import * as vscode from 'vscode';
+import { Disposable } from './lifecycle';
 import { traceToMarkdown } from '../core/trace/text';
 import type { Trace } from '../core/trace/types';
 import type { ProbeReport } from '../core/traffic/types';
-import { type HostMessage, isPanelState, isWebviewMessage, panelTitle, type RevealKind, type ThemeKind, TRACE_VIEW_TYPE, traceKey, type WebviewMessage } from '../webview/protocol';
+import { type HostMessage, panelTitle, type RevealKind, TRACE_VIEW_TYPE, traceKey } from '../webview/protocol';
+import { errorText, type PanelRequest, panelOptions, registerPanelSerializer, themeKind, WebviewPanelHost } from './webviewPanel';
 
 export { TRACE_VIEW_TYPE } from '../webview/protocol';
 
@@ -59,18 +59,9 @@ class RawDocuments implements vscode.TextDocumentContentProvider {
   }
 }
 
-let rawDocuments: RawDocuments | undefined;
+type Optional = 'refresh' | 'probe' | 'probePort';
 
-function raw(context: vscode.ExtensionContext): RawDocuments {
-  if (!rawDocuments) {
-    const provider = new RawDocuments();
-    context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(RAW_SCHEME, provider), { dispose: () => (rawDocuments = undefined) });
-    rawDocuments = provider;
-  }
-  return rawDocuments;
-}
-
-function defaultHandlers(context: vscode.ExtensionContext): Required<Omit<TracePanelHandlers, 'refresh' | 'probe' | 'probePort'>> & Pick<TracePanelHandlers, 'refresh' | 'probe' | 'probePort'> {
+function defaultHandlers(raw: RawDocuments): Required<Omit<TracePanelHandlers, Optional>> & Pick<TracePanelHandlers, Optional> {
   return {
     refresh: undefined,
     probe: undefined,
@@ -84,7 +75,7 @@ function defaultHandlers(context: vscode.ExtensionContext): Required<Omit<TraceP
     async openRaw(trace, index) {
       const r = trace.raw[index];
       const header = `$ ${r.command}\n`;
-      const doc = await vscode.workspace.openTextDocument(raw(context).uri(r.title, header + r.text + (r.text.endsWith('\n') ? '' : '\n')));
+      const doc = await vscode.workspace.openTextDocument(raw.uri(r.title, header + r.text + (r.text.endsWith('\n') ? '' : '\n')));
       await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
     },
     async exportMarkdown(trace) {
@@ -110,123 +101,75 @@ function defaultHandlers(context: vscode.ExtensionContext): Required<Omit<TraceP
   };
 }
 
-export function themeKind(): ThemeKind {
-  switch (vscode.window.activeColorTheme.kind) {
-    case vscode.ColorThemeKind.Light:
-      return 'light';
-    case vscode.ColorThemeKind.HighContrast:
-      return 'high-contrast';
-    case vscode.ColorThemeKind.HighContrastLight:
-      return 'high-contrast-light';
-    default:
-      return 'dark';
+/**
+ * The open trace panels (one per target), the read-only raw outputs they open, and the serializer
+ * that restores them after a window reload. One instance, owned by activation; `handlers` are
+ * the defaults of every panel (restored or shown). Needs the activation event
+ * `onWebviewPanel:swarmLens.trace` for panels restored before activation.
+ */
+export class TracePanels extends Disposable {
+  private readonly panels = new Map<string, TracePanel>();
+  private readonly raw = new RawDocuments();
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly handlers: TracePanelHandlers = {}) {
+    super();
+    this.register(vscode.workspace.registerTextDocumentContentProvider(RAW_SCHEME, this.raw));
+    this.register(registerPanelSerializer(TRACE_VIEW_TYPE, extensionUri, (state) => state.trace, (panel, trace) => this.revive(panel, trace)));
   }
-}
-
-function nonce(): string {
-  return randomBytes(18).toString('base64').replace(/[+/=]/g, '');
-}
-
-/** Scripts on, and nothing loaded but the panel's own bundle. */
-export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')] };
-}
-
-/** The panel's page: nothing from the cluster in it (the trace arrives by message). */
-export function pageHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const n = nonce();
-  const root = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.css'));
-  const csp = [`default-src 'none'`, `script-src 'nonce-${n}'`, `style-src ${webview.cspSource} 'nonce-${n}'`, `img-src ${webview.cspSource} data:`, `font-src ${webview.cspSource}`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}" nonce="${n}">
-<title>Swarm Lens trace</title>
-</head>
-<body>
-<div id="app"></div>
-<script type="module" nonce="${n}" src="${script}"></script>
-</body>
-</html>`;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-export class TracePanel implements vscode.Disposable {
-  private static readonly panels = new Map<string, TracePanel>();
-  /** Handlers given to registerTracePanelSerializer: the defaults of every panel. */
-  private static registered: TracePanelHandlers = {};
-
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly handlers: ReturnType<typeof defaultHandlers>;
-  private key: string;
-  private ready = false;
-  private loading: string | undefined;
-  private error: string | undefined;
-  private refreshing: vscode.CancellationTokenSource | undefined;
-  private probing: { cts: vscode.CancellationTokenSource; text: string } | undefined;
-  /** A probe report to show once the page is ready (a palette probe opens a new panel). */
-  private probeReport: ProbeReport | undefined;
-  private disposed = false;
 
   /**
    * Shows `trace` in its panel: the one already open for the same target (updated and revealed),
-   * or a new one. `handlers` override those given to registerTracePanelSerializer.
+   * or a new one. `handlers` override the defaults given to the constructor.
    */
-  static show(context: vscode.ExtensionContext, trace: Trace, handlers: TracePanelHandlers = {}, column: vscode.ViewColumn = vscode.ViewColumn.Active): TracePanel {
-    const existing = TracePanel.panels.get(traceKey(trace));
+  show(trace: Trace, handlers: TracePanelHandlers = {}, column: vscode.ViewColumn = vscode.ViewColumn.Active): TracePanel {
+    const existing = this.panels.get(traceKey(trace));
     if (existing) {
       existing.setHandlers(handlers);
       existing.update(trace);
       existing.panel.reveal(column);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(TRACE_VIEW_TYPE, panelTitle(trace), column, TracePanel.options(context.extensionUri));
-    return new TracePanel(context, panel, trace, handlers);
+    const panel = vscode.window.createWebviewPanel(TRACE_VIEW_TYPE, panelTitle(trace), column, panelOptions(this.extensionUri));
+    return this.open(panel, trace, handlers);
   }
 
-  /** Takes over a panel VS Code restored after a reload (see registerTracePanelSerializer). */
-  static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, trace: Trace, handlers: TracePanelHandlers = {}): TracePanel {
-    TracePanel.panels.get(traceKey(trace))?.dispose();
-    panel.webview.options = TracePanel.options(context.extensionUri);
-    return new TracePanel(context, panel, trace, handlers);
+  /** Takes over a panel VS Code restored after a reload. */
+  private revive(panel: vscode.WebviewPanel, trace: Trace): TracePanel {
+    this.panels.get(traceKey(trace))?.dispose();
+    return this.open(panel, trace, {});
   }
 
-  static setDefaultHandlers(handlers: TracePanelHandlers): void {
-    TracePanel.registered = handlers;
+  private open(panel: vscode.WebviewPanel, trace: Trace, handlers: TracePanelHandlers): TracePanel {
+    return new TracePanel(this.extensionUri, panel, trace, { ...defaultHandlers(this.raw), ...this.handlers, ...handlers }, this);
   }
 
-  private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return panelOptions(extensionUri);
+  /** The panel shows the target `key` now (a new panel, or its trace changed target). */
+  track(key: string, panel: TracePanel): void {
+    this.panels.set(key, panel);
   }
 
-  private constructor(
-    context: vscode.ExtensionContext,
-    readonly panel: vscode.WebviewPanel,
+  untrack(key: string, panel: TracePanel): void {
+    if (this.panels.get(key) === panel) this.panels.delete(key);
+  }
+}
+
+export class TracePanel extends WebviewPanelHost {
+  private key: string;
+  private probing: { cts: vscode.CancellationTokenSource; text: string } | undefined;
+  /** The last probe report, for a fresh page (a palette probe opens a new panel). */
+  private probeReport: ProbeReport | undefined;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    panel: vscode.WebviewPanel,
     private current: Trace,
-    handlers: TracePanelHandlers,
+    private readonly handlers: ReturnType<typeof defaultHandlers>,
+    private readonly registry: Pick<TracePanels, 'track' | 'untrack'>,
   ) {
-    this.handlers = { ...defaultHandlers(context), ...TracePanel.registered, ...handlers };
+    super(extensionUri, panel);
     this.key = traceKey(current);
-    TracePanel.panels.set(this.key, this);
+    registry.track(this.key, this);
     panel.title = panelTitle(current);
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'swarm.svg');
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      // A hidden panel loses its page: wait for the next `ready` before posting again.
-      panel.onDidChangeViewState((e) => {
-        if (!e.webviewPanel.visible) this.ready = false;
-      }),
-    );
-    panel.webview.html = pageHtml(panel.webview, context.extensionUri);
   }
 
   /** The trace on screen. */
@@ -236,25 +179,28 @@ export class TracePanel implements vscode.Disposable {
 
   /** Shows a new trace (a refresh's result, or a new trace of the same target). */
   update(trace: Trace): void {
-    if (this.disposed) return;
+    if (this.isDisposed) return;
     this.current = trace;
-    this.loading = undefined;
-    this.error = undefined;
     this.panel.title = panelTitle(trace);
     const key = traceKey(trace);
     if (key !== this.key) {
-      if (TracePanel.panels.get(this.key) === this) TracePanel.panels.delete(this.key);
+      this.registry.untrack(this.key, this);
       this.key = key;
-      TracePanel.panels.set(key, this);
+      this.registry.track(key, this);
     }
-    this.postTrace();
+    this.redraw();
   }
 
-  private postTrace(): void {
-    this.post({ type: 'trace', trace: this.current, theme: themeKind(), probePort: this.handlers.probePort?.(this.current) });
+  protected content(): HostMessage {
+    return { type: 'trace', trace: this.current, theme: themeKind(), probePort: this.handlers.probePort?.(this.current) };
   }
 
-  /** Shows a probe's report in the Traffic section (a probe run from the palette). */
+  protected override replay(): HostMessage[] {
+    if (this.probing) return [{ type: 'probing', text: this.probing.text }];
+    return this.probeReport ? [{ type: 'probeReport', report: this.probeReport }] : [];
+  }
+
+  /** Shows a probe's report in the Traffic section. */
   showProbe(report: ProbeReport): void {
     this.probeReport = report;
     this.post({ type: 'probeReport', report });
@@ -271,7 +217,7 @@ export class TracePanel implements vscode.Disposable {
     this.post({ type: 'probing', text });
     try {
       const report = await run(trace, request, cts.token);
-      if (cts.token.isCancellationRequested || !report) this.post({ type: 'probeError', message: 'Probe cancelled: the connections already made were closed, the helper removed.' });
+      if (cts.token.isCancellationRequested || !report) this.post({ type: 'probeError', message: 'Probe cancelled: the helper is removed, and no more connections are made.' });
       else this.showProbe(report);
     } catch (err) {
       this.post({ type: 'probeError', message: errorText(err) });
@@ -281,20 +227,6 @@ export class TracePanel implements vscode.Disposable {
     }
   }
 
-  /** Dims the trace on screen under a progress bar and this title. */
-  setLoading(title: string): void {
-    this.loading = title;
-    this.error = undefined;
-    this.post({ type: 'loading', title });
-  }
-
-  /** Shows an error above the trace on screen (which stays). */
-  showError(message: string): void {
-    this.loading = undefined;
-    this.error = message;
-    this.post({ type: 'error', message });
-  }
-
   /** Runs handlers.refresh and shows its result; a second call while one runs is ignored. */
   async refresh(): Promise<void> {
     const run = this.handlers.refresh;
@@ -302,59 +234,22 @@ export class TracePanel implements vscode.Disposable {
       this.showError('This trace cannot be run again from here: start it again from the Swarm view.');
       return;
     }
-    if (this.refreshing) return;
-    const cts = (this.refreshing = new vscode.CancellationTokenSource());
-    this.setLoading(`Tracing ${panelTitle(this.current).replace(/^\w+: /, '')} again…`);
-    try {
-      const next = await run(this.current, cts.token);
-      if (!cts.token.isCancellationRequested) this.update(next);
-    } catch (err) {
-      if (!cts.token.isCancellationRequested) this.showError(errorText(err));
-    } finally {
-      cts.dispose();
-      if (this.refreshing === cts) this.refreshing = undefined;
-    }
+    return this.refreshWith(`Tracing ${panelTitle(this.current).replace(/^\w+: /, '')} again…`, (token) => run(this.current, token), (next) => this.update(next));
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.refreshing?.cancel();
+  override dispose(): void {
+    if (this.isDisposed) return;
     this.probing?.cts.cancel();
-    if (TracePanel.panels.get(this.key) === this) TracePanel.panels.delete(this.key);
-    this.panel.dispose();
-    while (this.disposables.length) this.disposables.pop()?.dispose();
+    super.dispose();
+    this.registry.untrack(this.key, this);
   }
 
-  private setHandlers(handlers: TracePanelHandlers): void {
+  /** Handlers for this panel only, over the ones it has. */
+  setHandlers(handlers: TracePanelHandlers): void {
     Object.assign(this.handlers, handlers);
   }
 
-  private post(msg: HostMessage): void {
-    if (!this.ready || this.disposed) return;
-    void this.panel.webview.postMessage(msg);
-  }
-
-  /** After `ready`: the whole picture again (the page may be a fresh one). */
-  private pushAll(): void {
-    this.postTrace();
-    if (this.probing) this.post({ type: 'probing', text: this.probing.text });
-    else if (this.probeReport) this.post({ type: 'probeReport', report: this.probeReport });
-    if (this.loading) this.post({ type: 'loading', title: this.loading });
-    if (this.error) this.post({ type: 'error', message: this.error });
-  }
-
-  private receive(m: unknown): void {
-    if (!isWebviewMessage(m)) return;
-    if (m.type === 'ready') {
-      this.ready = true;
-      this.pushAll();
-      return;
-    }
-    void this.act(m).catch((err) => vscode.window.showErrorMessage(errorText(err)));
-  }
-
-  private async act(m: Exclude<WebviewMessage, { type: 'ready' }>): Promise<void> {
+  protected async act(m: PanelRequest): Promise<void> {
     const h = this.handlers;
     const trace = this.current;
     switch (m.type) {
@@ -380,25 +275,4 @@ export class TracePanel implements vscode.Disposable {
         return;
     }
   }
-}
-
-/**
- * Restores trace panels after a window reload from the trace their page saved. Register once in
- * activate(); `handlers` become the defaults of every panel (restored or shown). Needs the
- * activation event `onWebviewPanel:swarmLens.trace` for panels restored before activation.
- */
-export function registerTracePanelSerializer(context: vscode.ExtensionContext, handlers: TracePanelHandlers = {}): vscode.Disposable {
-  TracePanel.setDefaultHandlers(handlers);
-  const registration = vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, {
-    async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-      if (!isPanelState(state) || !state.trace) {
-        // A state from another version, or none: nothing worth showing.
-        panel.dispose();
-        return;
-      }
-      TracePanel.revive(context, panel, state.trace);
-    },
-  });
-  context.subscriptions.push(registration);
-  return registration;
 }

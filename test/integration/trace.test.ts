@@ -35,7 +35,7 @@ suite('Trace commands', () => {
     const element = api.servicesTree.find(web.id)!;
     await vscode.commands.executeCommand('swarmLens.traceMesh', element);
     await until('the mesh tab', () => webviewTab(/8080/));
-    const client = cluster.snapshot.tasks.find((t) => t.serviceName === 'client')!;
+    const client = cluster.state.tasks.find((t) => t.serviceName === 'client')!;
     await vscode.commands.executeCommand('swarmLens.inspectNetns', api.servicesTree.find(client.id));
     await until('the namespace tab', () => webviewTab(/client\.1/));
   });
@@ -48,7 +48,7 @@ suite('Trace commands', () => {
     const overlay = demo.raw.networks.find((n) => n.Name === 'overlay1')!.Id;
     const { VIP, LocalLBIndex } = demo.raw.verboseNetworks[overlay].Services.vote;
     const vipAddress = VIP.split('/')[0];
-    assert.equal(api.model.snapshot?.cluster, 'swarm-lens-lab');
+    assert.equal(api.model.offline?.cluster, 'swarm-lens-lab');
     assert.match(String(api.servicesView.description), new RegExp(`^snapshot of swarm-lens-lab taken ${demo.takenAt.slice(0, 10)}`));
     const vote = api.servicesTree.find(api.model.cluster!.service('vote')!.id)!;
     assert.match(String(api.servicesTree.getTreeItem(vote).description), /^vip · 3\/3/);
@@ -62,14 +62,14 @@ suite('Trace commands', () => {
     assert.match(md.value, /\[Trace Load Balancing\]\(command:swarmLens\.traceService\?/);
     assert.deepEqual(md.isTrusted, { enabledCommands: ['swarmLens.traceService', 'swarmLens.revealIp'] });
 
-    const client = api.model.cluster!.snapshot.tasks.find((t) => t.serviceName === 'client' && t.nodeName === 'node1')!;
+    const client = api.model.cluster!.state.tasks.find((t) => t.serviceName === 'client' && t.nodeName === 'node1')!;
     await vscode.commands.executeCommand('swarmLens.traceService', 'vote', client.name);
     await until('the demo trace tab', () => webviewTab(/^Trace: vote/));
 
     await vscode.commands.executeCommand('swarmLens.useLive');
-    assert.equal(api.model.snapshot, undefined);
+    assert.equal(api.model.offline, undefined);
     assert.equal(api.servicesView.description, undefined);
     assert.equal(api.model.state.kind, 'ready');
-    assert.notEqual(api.model.cluster!.snapshot.engine.nodeName, 'node1');
+    assert.notEqual(api.model.cluster!.state.engine.nodeName, 'node1');
   });
 });

@@ -57,7 +57,7 @@ test('a mapping that names the wrong node is one sentence on that node, not a si
 test('trace vote from the client task on node3 while connected to node1: node3\'s namespaces and marks', T, async (t) => {
   if (!ready(t)) return;
   const ctx = await reachingContext(lab, 1);
-  const client = ctx.cluster.snapshot.tasks.find((x) => x.serviceName === 'client' && x.nodeName === 'node3' && x.state === 'running')!;
+  const client = ctx.cluster.state.tasks.find((x) => x.serviceName === 'client' && x.nodeName === 'node3' && x.state === 'running')!;
   const trace = await traceService(ctx, 'vote', client.name);
   assert.equal(trace.node, 'node3');
   const index = (node: number) => (JSON.parse(docker(lab, node, 'network', 'inspect', '--verbose', '--format', '{{json .Services}}', 'overlay1')) as Record<string, { LocalLBIndex: number }>).vote.LocalLBIndex;
@@ -75,7 +75,7 @@ test('trace vote from the client task on node3 while connected to node1: node3\'
 test('without a way to reach node3, a trace from its task says so in one sentence, naming node3', T, async (t) => {
   if (!ready(t)) return;
   const ctx = { ...(await contextOn(lab, 1)), reach: undefined };
-  const client = ctx.cluster.snapshot.tasks.find((x) => x.serviceName === 'client' && x.nodeName === 'node3' && x.state === 'running')!;
+  const client = ctx.cluster.state.tasks.find((x) => x.serviceName === 'client' && x.nodeName === 'node3' && x.state === 'running')!;
   await assert.rejects(traceService(ctx, 'vote', client.name), (err: Error) => {
     assert.match(err.message, /^Swarm Lens cannot reach node3's engine: add a docker context whose engine runs on node3/);
     assert.ok(!err.message.includes('\n') && !/404|No such container/.test(err.message), err.message);

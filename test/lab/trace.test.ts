@@ -88,7 +88,7 @@ for (const node of NODES) {
   test(`trace vote from the client task on node${node}: marks = LocalLBIndex, pool = the three tasks, DNS right`, T, async (t) => {
     if (!ready(t)) return;
     const ctx = await contextOn(lab, node);
-    const client = ctx.cluster.snapshot.tasks.find((x) => x.serviceName === 'client' && x.nodeName === `node${node}` && x.state === 'running');
+    const client = ctx.cluster.state.tasks.find((x) => x.serviceName === 'client' && x.nodeName === `node${node}` && x.state === 'running');
     assert.ok(client, `a running client task on node${node}`);
     const trace = await traceService(ctx, 'vote', client.name);
     assert.equal(trace.probe, 'helper');
@@ -158,7 +158,7 @@ test('scale vote 3 -> 2: the backend goes to weight 0, then leaves the pool; no 
   if (!ready(t)) return;
   const before = runningTasks(1, 'vote');
   const ctx = await contextOn(lab, 1);
-  const lb = lbSandboxName(ctx.cluster.snapshot.networks.find((n) => n.name === 'overlay1')!.id);
+  const lb = lbSandboxName(ctx.cluster.state.networks.find((n) => n.name === 'overlay1')!.id);
   const watch = watchPool(1, lb);
   try {
     docker(lab, 1, 'service', 'scale', '--detach', 'vote=2');
@@ -199,7 +199,7 @@ test('docker kill a vote task on node2: its replacement takes its place in the p
   });
   const trace = await eventually('node2 traces the new pool with no finding', 300_000, async () => {
     const ctx = await contextOn(lab, 2);
-    const client = ctx.cluster.snapshot.tasks.find((x) => x.serviceName === 'client' && x.nodeName === 'node2' && x.state === 'running')!;
+    const client = ctx.cluster.state.tasks.find((x) => x.serviceName === 'client' && x.nodeName === 'node2' && x.state === 'running')!;
     const tr = await traceService(ctx, 'vote', client.name);
     const pool = tr.vips[0]?.ipvs?.backends.map((b) => b.address).sort();
     return JSON.stringify(pool) === JSON.stringify([...after.keys()].sort()) && problems(tr).length === 0 ? tr : `pool ${pool}; ${problems(tr).join('; ')}`;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RawCluster } from '../../src/core/cluster/snapshot';
+import type { RawCluster } from '../../src/core/cluster/state';
 
 export interface ReplayOptions {
   /** Override one path's answer: a status and a raw body, or a delay before answering; `open`

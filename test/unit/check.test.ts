@@ -139,7 +139,7 @@ test('health: a running task Docker left out of DNS and the pool because its che
   editDns(b, 'node2', 'tasks.vote', (t) => t.replace(new RegExp(`\\ntasks\\.vote\\.\\s+\\d+\\s+IN\\s+A\\s+${address.replace(/\./g, '\\.')}`), ''));
   const ctx = bundleTraceContext(b, OPTIONS);
   const node2 = b.nodes.find((n) => n.node === 'node2')!;
-  const overlay = ctx.cluster.snapshot.networks.find((n) => n.name === 'overlay1')!;
+  const overlay = ctx.cluster.state.networks.find((n) => n.name === 'overlay1')!;
   const reading: NodeReading = {
     hostname: 'node2',
     views: new Map(),

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { parseBundle, type Bundle } from '../../src/core/bundle/bundle';
 import { bundleTraceContext } from '../../src/core/bundle/collect';
 import { Cluster } from '../../src/core/cluster/cluster';
-import { buildSnapshot } from '../../src/core/cluster/snapshot';
+import { buildClusterState } from '../../src/core/cluster/state';
 import type { SandboxSection } from '../../src/core/netns/script';
 import { connectionLine, traceConnections } from '../../src/core/trace/connectionRows';
 import { traceMesh, traceService } from '../../src/core/trace/run';
@@ -33,7 +33,7 @@ const row = (state: string, expire: string, client: string, virtual: string, bac
 
 /** The demo's addresses: vote's VIP on overlay1, its running tasks there, and client's address. */
 function addresses(b: Bundle) {
-  const cluster = new Cluster(buildSnapshot(b.raw));
+  const cluster = new Cluster(buildClusterState(b.raw));
   const vote = cluster.service('vote')!;
   const vip = vote.vips.find((v) => v.networkName === 'overlay1')!;
   const on = (service: string) => cluster.tasksOf(cluster.service(service)!.id).filter((t) => t.state === 'running').map((t) => ({ name: t.name, node: t.nodeName, address: t.addresses.find((a) => a.networkId === vip.networkId)?.address }));
@@ -162,7 +162,7 @@ test('no SNAT note when ingress_sbox holds only the embedded DNS SNAT, or a MASQ
 
 test('ingress_sbox connections in a mesh trace: the virtual address is the DNAT target, the service comes from the backend task', async () => {
   const b = demo();
-  const cluster = new Cluster(buildSnapshot(b.raw));
+  const cluster = new Cluster(buildClusterState(b.raw));
   const web = cluster.tasksOf(cluster.service('voteweb')!.id).find((x) => x.state === 'running')!;
   const ingress = web.addresses.find((a) => a.networkName === 'ingress')!.address;
   setOutput(b, 'ingress_sbox', 'ipvsadm-lnc', [...HEAD, row('ESTABLISHED', '14:58', '192.168.122.1:52814', '172.18.0.2:8080', `${ingress}:8080`)].join('\n'));

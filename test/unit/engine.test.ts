@@ -218,7 +218,7 @@ test('a network removed between list and inspect does not fail the refresh', asy
   const replay = await startEngineReplay(raw, { override: (p) => (p === `/networks/${victim}` ? { status: 404, body: '{"message":"network not found"}' } : undefined) });
   try {
     const cluster = await loadCluster(engineAt(replay.host));
-    assert.ok(cluster.snapshot.services.length > 0);
+    assert.ok(cluster.state.services.length > 0);
   } finally {
     await replay.close();
   }

@@ -1,5 +1,5 @@
 import { fixture } from '../fixtures';
-import type { RawCluster } from '../../src/core/cluster/snapshot';
+import type { RawCluster } from '../../src/core/cluster/state';
 
 /** The answers of one refresh recorded from a real engine (scripts/capture-engine-fixtures.mjs). */
 export function recordedCluster(name = 'docker-20.10-single-node'): RawCluster {

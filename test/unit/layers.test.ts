@@ -32,6 +32,11 @@ function resolve(from: string, spec: string): string | undefined {
 
 const rel = (file: string) => path.relative(SRC, file);
 
+/** Each module -> the src modules it imports (relative specifiers only). */
+function importGraph(): Map<string, string[]> {
+  return new Map([...modules()].map(([file, specs]) => [file, specs.filter((s) => s.startsWith('.')).map((s) => resolve(file, s)).filter((f): f is string => !!f)]));
+}
+
 test('core and the CLI never import vscode; the webview never imports Node', () => {
   const wrong: string[] = [];
   for (const [file, specs] of modules()) {
@@ -44,8 +49,7 @@ test('core and the CLI never import vscode; the webview never imports Node', () 
 });
 
 test('no import cycles in src', () => {
-  const graph = modules();
-  const edges = new Map([...graph].map(([file, specs]) => [file, specs.filter((s) => s.startsWith('.')).map((s) => resolve(file, s)).filter((f): f is string => !!f)]));
+  const edges = importGraph();
   const state = new Map<string, 'open' | 'done'>();
   const cycles: string[] = [];
   const visit = (file: string, trail: string[]): void => {
@@ -61,4 +65,25 @@ test('no import cycles in src', () => {
   for (const file of edges.keys()) visit(file, []);
   assert.ok(edges.size > 50, `read ${edges.size} modules`);
   assert.deepEqual(cycles, []);
+});
+
+test('the trace path (trace, check, parse) never reaches explain, directly or through another module', () => {
+  // Probe output is a fixed format; the tolerant reading of pastes (prompts, Markdown, wrapping,
+  // heuristics) lives in core/explain and must not creep into what a trace or a check believes.
+  const edges = importGraph();
+  const strict = ['trace', 'check', 'parse'].map((d) => `core${path.sep}${d}${path.sep}`);
+  const wrong: string[] = [];
+  for (const start of edges.keys()) {
+    if (!strict.some((d) => rel(start).startsWith(d))) continue;
+    const seen = new Set<string>();
+    const walk = (file: string, trail: string[]): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      if (rel(file).startsWith(`core${path.sep}explain${path.sep}`)) wrong.push([...trail, file].map(rel).join(' -> '));
+      else for (const next of edges.get(file) ?? []) walk(next, [...trail, file]);
+    };
+    walk(start, []);
+  }
+  assert.ok([...edges.keys()].some((f) => rel(f).startsWith(`core${path.sep}explain${path.sep}`)), 'core/explain exists');
+  assert.deepEqual(wrong, []);
 });

@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../../src/core/cluster/cluster';
-import { buildSnapshot, type RawCluster } from '../../src/core/cluster/snapshot';
+import { buildClusterState, type RawCluster } from '../../src/core/cluster/state';
 import { HOVER_COMMANDS, hoverText } from '../../src/vscode/hoverText';
 import { code, commandLink, labelText, markdown, Md, text } from '../../src/vscode/markdown';
-import { engineStatusTooltip, errorStatusTooltip, networkTooltip, nodeTooltip, snapshotStatusTooltip, taskTooltip } from '../../src/vscode/tooltips';
+import { engineStatusTooltip, errorStatusTooltip, networkTooltip, nodeTooltip, offlineStatusTooltip, taskTooltip } from '../../src/vscode/tooltips';
 import { recordedCluster } from './engineFixtures';
 
 // markdown-it comes with @vscode/vsce (a dev dependency) and has no types of its own here.
@@ -47,7 +47,7 @@ function hostileCluster(): Cluster {
   for (const t of tasks) t.Status.State = HOSTILE;
   (raw.services as { Spec: { Name: string } }[])[0].Spec.Name = 'vote`) [x](https://evil.example)';
   (raw.nodes as { Description: { Hostname: string } }[])[0].Description.Hostname = HOSTILE;
-  return new Cluster(buildSnapshot(raw));
+  return new Cluster(buildClusterState(raw));
 }
 
 test('escaping: text and code show any value as typed and never as markup', () => {
@@ -73,7 +73,7 @@ test('a command link cannot be ended early: ( ) and quotes are percent-encoded, 
 
 test('the trusted hover: a crafted task state and service name add no link, image or HTML; its two links carry the values', () => {
   const cluster = hostileCluster();
-  const task = cluster.snapshot.tasks.find((t) => t.addresses.length && t.serviceName.startsWith('vote`'))!;
+  const task = cluster.state.tasks.find((t) => t.addresses.length && t.serviceName.startsWith('vote`'))!;
   assert.ok(task, 'a task of the renamed service');
   const ip = task.addresses[0].address;
   const html = render(hoverText(cluster, ip, cluster.ownersOf(ip)));
@@ -87,15 +87,15 @@ test('the trusted hover: a crafted task state and service name add no link, imag
 
 test('tooltips of nodes, networks, tasks and the status bar escape every value', () => {
   const cluster = hostileCluster();
-  const node = cluster.snapshot.nodes.find((n) => n.hostname === HOSTILE)!;
-  const network = { ...cluster.snapshot.networks[0], name: HOSTILE, driver: HOSTILE, scope: HOSTILE, subnet: HOSTILE, gateway: HOSTILE };
-  const engine = { ...cluster.snapshot.engine, nodeName: HOSTILE, role: HOSTILE as 'manager', serverVersion: HOSTILE, os: HOSTILE, kernel: HOSTILE };
+  const node = cluster.state.nodes.find((n) => n.hostname === HOSTILE)!;
+  const network = { ...cluster.state.networks[0], name: HOSTILE, driver: HOSTILE, scope: HOSTILE, subnet: HOSTILE, gateway: HOSTILE };
+  const engine = { ...cluster.state.engine, nodeName: HOSTILE, role: HOSTILE as 'manager', serverVersion: HOSTILE, os: HOSTILE, kernel: HOSTILE };
   const tooltips = [
     nodeTooltip({ ...node, state: HOSTILE, availability: HOSTILE, address: HOSTILE, engineVersion: HOSTILE }, HOSTILE),
     networkTooltip(network),
-    taskTooltip({ ...cluster.snapshot.tasks[0], error: HOSTILE }),
+    taskTooltip({ ...cluster.state.tasks[0], error: HOSTILE }),
     errorStatusTooltip(`Docker answered GET /info with an error (HTTP 500): ${HOSTILE}`),
-    snapshotStatusTooltip({ label: HOSTILE, cluster: HOSTILE, takenAt: HOSTILE }),
+    offlineStatusTooltip({ label: HOSTILE, cluster: HOSTILE, takenAt: HOSTILE }),
     engineStatusTooltip(HOSTILE, { host: HOSTILE, source: HOSTILE }, engine, HOSTILE),
   ];
   for (const tooltip of tooltips) {

@@ -39,7 +39,7 @@ test('a snapshot engine can never choose a live probe: a crafted file is refused
   (bundle.raw.services as { Spec: { Name: string } }[])[0].Spec.Name = '-f/etc/shadow';
   bundle.nodes[0].netnsDir = '/';
   const engine = bundleEngine(bundle);
-  assert.equal(engine.kind, 'snapshot');
+  assert.equal(engine.kind, 'offline');
   assert.ok(!('endpoint' in engine), 'a snapshot has no address a probe could use');
   for (const probe of ['host', 'helper', undefined] as const) {
     assert.throws(() => chooseProbe(engine, '/', { timeoutMs: 1000, helperImage: 'img', recheckDelayMs: 0, probe }), (err: unknown) => err instanceof EngineError && /snapshot cannot read namespaces/.test(err.message));

@@ -13,8 +13,8 @@ import { fixture } from '../fixtures';
 
 const ctx = bundleTraceContext(parseBundle(fixture('check/lab-3node.json')), { timeoutMs: 1000, helperImage: 'unused', recheckDelayMs: 0 });
 const cluster = ctx.cluster;
-const id = (hostname: string) => cluster.snapshot.nodes.find((n) => n.hostname === hostname)!.id;
-const self = cluster.snapshot.engine.nodeName;
+const id = (hostname: string) => cluster.state.nodes.find((n) => n.hostname === hostname)!.id;
+const self = cluster.state.engine.nodeName;
 
 /** Hosts -> what their /info says (a node ID), or a failure. */
 function engines(answers: Record<string, string | Error>) {

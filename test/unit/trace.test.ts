@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Bundle, parseBundle } from '../../src/core/bundle/bundle';
 import { bundleTraceContext } from '../../src/core/bundle/collect';
 import { Cluster } from '../../src/core/cluster/cluster';
-import { buildSnapshot } from '../../src/core/cluster/snapshot';
+import { buildClusterState } from '../../src/core/cluster/state';
 import type { SandboxSection } from '../../src/core/netns/script';
 import { lbSandboxName } from '../../src/core/trace/sandbox';
 import { traceContainer, traceMesh, traceService } from '../../src/core/trace/run';
@@ -29,7 +29,7 @@ const errors = (t: Trace) => t.findings.filter((f) => f.severity === 'error').ma
 
 /** The recorded bundle's cluster, for building outputs with the right addresses. */
 function clusterOf(bundle: Bundle): Cluster {
-  return new Cluster(buildSnapshot(bundle.raw));
+  return new Cluster(buildClusterState(bundle.raw));
 }
 
 /** Replaces what a sandbox printed; `exitCode` 0 unless given. */

@@ -55,7 +55,7 @@ test('no webview source builds HTML from strings or evaluates code', () => {
 });
 
 test('the panel host: a nonce CSP without unsafe-inline, a crypto nonce, no retainContextWhenHidden', () => {
-  const src = fs.readFileSync(path.join(repoRoot, 'src', 'vscode', 'tracePanel.ts'), 'utf8');
+  const src = fs.readFileSync(path.join(repoRoot, 'src', 'vscode', 'webviewPanel.ts'), 'utf8');
   assert.match(src, /default-src 'none'/);
   assert.match(src, /script-src 'nonce-\$\{n\}'/);
   assert.ok(!/unsafe-inline|unsafe-eval/.test(src));

@@ -1,7 +1,7 @@
-// A snapshot file: the Engine API answers of one refresh plus the raw sandbox dumps of every node
+// A bundle (a "snapshot file" to users): the Engine API answers of one refresh plus the raw sandbox dumps of every node
 // that could be reached. `swarm-lens collect` writes it; the extension and `swarm-lens trace
 // --snapshot` read it to work offline (a bug report, a demo, a machine without access).
-import type { RawCluster } from '../cluster/snapshot';
+import type { RawCluster } from '../cluster/state';
 import { obj, str } from '../cluster/read';
 import type { ProbeOutput } from '../netns/script';
 
@@ -34,7 +34,7 @@ export interface Bundle {
 
 export class BundleError extends Error {}
 
-/** Reads a snapshot file's text; one sentence on anything that is not one. */
+/** Reads a bundle's text; one sentence on anything that is not one. */
 export function parseBundle(text: string): Bundle {
   let value: unknown;
   try {

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { Cluster } from '../cluster/cluster';
 import { fetchRawCluster } from '../cluster/fetch';
 import { obj, str } from '../cluster/read';
-import { buildSnapshot } from '../cluster/snapshot';
+import { buildClusterState } from '../cluster/state';
 import type { Task } from '../cluster/types';
-import type { LiveEngineReader, SnapshotReader } from '../docker/engine';
+import type { LiveEngineReader, OfflineReader } from '../docker/engine';
 import { EngineError } from '../docker/errors';
 import type { Probe } from '../netns/probe';
 import { HOST_NETNS, type ProbeOutput, type ProbeRequest } from '../netns/script';
@@ -15,13 +15,13 @@ import type { NodeReach } from '../nodes/reach';
 import { Bundle, BUNDLE_FORMAT, BUNDLE_VERSION, type NodeDump } from './bundle';
 
 /**
- * Only live engines: a snapshot's data must never steer a probe (see SnapshotReader). Every node
+ * Only live engines: a bundle's data must never steer a probe (see OfflineReader). Every node
  * in `nodes` that has an engine is read, in parallel; without `nodes`, the connected node alone.
  */
 export async function collectBundle(engine: LiveEngineReader, options: TraceRunOptions, signal?: AbortSignal, reached?: NodeReach[]): Promise<Bundle> {
   const raw = await fetchRawCluster(engine, signal);
-  const cluster = new Cluster(buildSnapshot(raw));
-  const self = cluster.snapshot.engine;
+  const cluster = new Cluster(buildClusterState(raw));
+  const self = cluster.state.engine;
   const live = (reached ?? [{ nodeId: self.nodeId, hostname: self.nodeName, engine }]).filter((n) => n.engine?.kind === 'live');
   const dumps = await Promise.all(live.map((n) => collectNode(cluster, n.nodeId, n.hostname, n.engine as LiveEngineReader, options, signal)));
   return {
@@ -37,7 +37,7 @@ export async function collectBundle(engine: LiveEngineReader, options: TraceRunO
 
 /** One node's sandboxes, DNS views and verbose networks, read through its own engine. */
 async function collectNode(cluster: Cluster, nodeId: string, hostname: string, engine: LiveEngineReader, options: TraceRunOptions, signal?: AbortSignal): Promise<NodeDump | undefined> {
-  const local = cluster.snapshot.tasks.filter((t) => t.nodeId === nodeId && t.state === 'running' && t.containerId);
+  const local = cluster.state.tasks.filter((t) => t.nodeId === nodeId && t.state === 'running' && t.containerId);
   const sandboxKeys: Record<string, string> = {};
   for (const t of local) {
     const key = str(await engine.container(t.containerId!, signal).catch(() => undefined), 'NetworkSettings', 'SandboxKey');
@@ -48,7 +48,7 @@ async function collectNode(cluster: Cluster, nodeId: string, hostname: string, e
   const netnsDir = path.dirname(anyKey);
   const requests: ProbeRequest[] = [
     { kind: 'sandbox', netns: HOST_NETNS },
-    ...lbRequests(cluster, netnsDir, cluster.snapshot.networks.map((n) => n.id)),
+    ...lbRequests(cluster, netnsDir, cluster.state.networks.map((n) => n.id)),
     ...Object.values(sandboxKeys).map((netns) => ({ kind: 'sandbox' as const, netns })),
   ];
   // DNS as a client of each service sees it on each network, chosen as a live check chooses it.
@@ -66,27 +66,27 @@ async function collectNode(cluster: Cluster, nodeId: string, hostname: string, e
   const verboseNetworks: Record<string, unknown> = {};
   const [output] = await Promise.all([
     probe.run(requests, signal, hostname),
-    ...cluster.snapshot.networks.map(async (n) => (verboseNetworks[n.id] = await engine.networkVerbose(n.id, signal).catch(() => undefined))),
+    ...cluster.state.networks.map(async (n) => (verboseNetworks[n.id] = await engine.networkVerbose(n.id, signal).catch(() => undefined))),
   ]);
   return { node: hostname, netnsDir, probe: probe.kind as 'host' | 'helper', sandboxKeys, output, verboseNetworks };
 }
 
-/** Everything a trace needs to run from a snapshot file instead of a live node: each node it holds answers as that node. */
+/** Everything a trace needs to run from a bundle instead of a live node: each node it holds answers as that node. */
 export function bundleTraceContext(bundle: Bundle, options: Omit<TraceRunOptions, 'probe'>): TraceContext {
-  const cluster = new Cluster(buildSnapshot(bundle.raw));
+  const cluster = new Cluster(buildClusterState(bundle.raw));
   const held = new Set(bundle.nodes.map((n) => n.node));
-  const nodes: NodeReach[] = cluster.snapshot.nodes.map((n) =>
+  const nodes: NodeReach[] = cluster.state.nodes.map((n) =>
     held.has(n.hostname)
-      ? { nodeId: n.id, hostname: n.hostname, via: { kind: 'snapshot' }, engine: bundleEngine(bundle, n.hostname) }
+      ? { nodeId: n.id, hostname: n.hostname, via: { kind: 'offline' }, engine: bundleEngine(bundle, n.hostname) }
       : { nodeId: n.id, hostname: n.hostname, error: `The snapshot holds no namespaces of ${n.hostname}: collect it again with ${n.hostname} reachable (a docker context, or swarmLens.nodes).` },
   );
   // A file whose node list does not match its own cluster data still answers for what it holds.
-  for (const n of bundle.nodes) if (!nodes.some((r) => r.hostname === n.node)) nodes.push({ nodeId: '', hostname: n.node, via: { kind: 'snapshot' }, engine: bundleEngine(bundle, n.node) });
+  for (const n of bundle.nodes) if (!nodes.some((r) => r.hostname === n.node)) nodes.push({ nodeId: '', hostname: n.node, via: { kind: 'offline' }, engine: bundleEngine(bundle, n.node) });
   return { cluster, engine: bundleEngine(bundle), options: { ...options, probe: bundleProbe(bundle) }, nodes, takenAt: bundle.takenAt };
 }
 
-/** Engine API reads answered from a snapshot file; with `node`, as that node's engine answered. */
-export function bundleEngine(bundle: Bundle, node?: string): SnapshotReader {
+/** Engine API reads answered from a bundle; with `node`, as that node's engine answered. */
+export function bundleEngine(bundle: Bundle, node?: string): OfflineReader {
   const dumps = bundle.nodes.filter((n) => node === undefined || n.node === node);
   const keys = Object.assign({}, ...dumps.map((n) => n.sandboxKeys)) as Record<string, string>;
   const verbose = node !== undefined ? obj(dumps[0]?.verboseNetworks) : undefined;
@@ -94,7 +94,7 @@ export function bundleEngine(bundle: Bundle, node?: string): SnapshotReader {
   let tasks: Task[] | undefined;
   const notSaved = (what: string) => Promise.reject(new EngineError('api', `The snapshot does not hold ${what}: collect a new one, or connect to the cluster.`, what));
   return {
-    kind: 'snapshot',
+    kind: 'offline',
     cluster: bundle.cluster,
     info: async () => r.info,
     version: async () => r.version,
@@ -109,14 +109,14 @@ export function bundleEngine(bundle: Bundle, node?: string): SnapshotReader {
       const full = Object.keys(keys).find((k) => k.startsWith(id));
       if (!full) return notSaved(`the network namespace of container ${id.slice(0, 12)}`);
       // Docker names a task's container <service>.<slot>.<task id>; the task list has all three.
-      tasks ??= buildSnapshot(r).tasks;
+      tasks ??= buildClusterState(r).tasks;
       const task = tasks.find((t) => t.containerId === full);
       return { Id: full, Name: `/${task ? `${task.name}.${task.id}` : full.slice(0, 12)}`, NetworkSettings: { SandboxKey: keys[full] } };
     },
   };
 }
 
-/** A probe that answers from what a snapshot recorded; what was not recorded reads as absent. */
+/** A probe that answers from what a bundle recorded; what was not recorded reads as absent. */
 export function bundleProbe(bundle: Bundle): Probe {
   return {
     kind: 'offline',

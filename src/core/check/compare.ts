@@ -282,7 +282,7 @@ function dnsFindings(ctx: Ctx, service: Service, networkId: string): CheckFindin
 function meshFindings(ctx: Ctx, service: Service, port: number, protocol: string): CheckFinding[] {
   const host = ctx.reading.sandboxes.find((s) => s.read.kind === 'host');
   const ingress = sandbox(ctx, 'ingress_sbox');
-  const ingressId = ctx.cluster.snapshot.networks.find((n) => n.ingress)?.id;
+  const ingressId = ctx.cluster.state.networks.find((n) => n.ingress)?.id;
   const base = { service: service.name, network: 'ingress' };
   const out: CheckFinding[] = [];
   const matches = (r: IptablesRule) => r.dport === port && (r.protocol ?? 'tcp') === protocol;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { forEachLimited } from '../cluster/fetch';
 import { compareText } from '../cluster/order';
 import { str } from '../cluster/read';
-import { readNetworkServices } from '../cluster/snapshot';
+import { readNetworkServices } from '../cluster/state';
 import type { NetworkServiceEntry, Service, Task } from '../cluster/types';
 import type { EngineReader } from '../docker/engine';
 import { EngineError, toEngineError } from '../docker/errors';
@@ -27,7 +27,7 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
   const services = serviceNames.length ? serviceNames.map((n) => cluster.service(n)!) : [...cluster.services].filter((s) => s.mode !== 'replicated-job' && s.mode !== 'global-job' && s.labels[JOB_LABEL] !== '1');
   await ensureNodes(ctx);
   // Rows in hostname order, the same on every run whatever order the engine lists nodes in.
-  const nodes: NodeReach[] = [...(ctx.nodes ?? [{ nodeId: cluster.snapshot.engine.nodeId, hostname: cluster.snapshot.engine.nodeName, via: { kind: 'engine' as const }, engine: ctx.engine }])].sort((a, b) => compareText(a.hostname, b.hostname));
+  const nodes: NodeReach[] = [...(ctx.nodes ?? [{ nodeId: cluster.state.engine.nodeId, hostname: cluster.state.engine.nodeName, via: { kind: 'engine' as const }, engine: ctx.engine }])].sort((a, b) => compareText(a.hostname, b.hostname));
   const reached = nodes.filter(readable);
   // Every node at once, each on its own: its verbose networks, its containers' sandboxes and
   // health, then one probe run. Only the comparison waits for all (health comes from every node).
@@ -53,7 +53,7 @@ export async function checkLoadBalancing(ctx: TraceContext, serviceNames: string
   for (const n of nodes) {
     const error = readable(n) ? failed.get(n.hostname) : n.error;
     if (error === undefined) continue;
-    const ready = cluster.snapshot.nodes.find((x) => x.id === n.nodeId)?.state === 'ready';
+    const ready = cluster.state.nodes.find((x) => x.id === n.nodeId)?.state === 'ready';
     findings.push({
       code: 'node-unreachable',
       // An address that was set up and fails is an error; a node nobody said how to reach is a gap.
@@ -88,7 +88,7 @@ interface LocalState {
 
 async function readLocal(ctx: TraceContext, node: NodeReach, services: Service[]): Promise<LocalState> {
   const engine = node.engine!;
-  const tasks = ctx.cluster.snapshot.tasks.filter((t) => t.nodeName === node.hostname && t.state === 'running' && t.containerId);
+  const tasks = ctx.cluster.state.tasks.filter((t) => t.nodeName === node.hostname && t.state === 'running' && t.containerId);
   const sandboxKeys = new Map<string, string>();
   const health: HealthMap = new Map();
   const networkIds = [...new Set(services.flatMap((s) => [...s.networkIds, ...s.vips.map((v) => v.networkId)]))];
@@ -117,7 +117,7 @@ async function readLocal(ctx: TraceContext, node: NodeReach, services: Service[]
  * them), the default netns folder; no sandbox keys (so no DNS view), no LocalLBIndex, no health.
  */
 function jobLocal(ctx: TraceContext, node: NodeReach): LocalState {
-  const tasks = ctx.cluster.snapshot.tasks.filter((t) => t.nodeName === node.hostname && t.state === 'running');
+  const tasks = ctx.cluster.state.tasks.filter((t) => t.nodeName === node.hostname && t.state === 'running');
   return { sandboxKeys: new Map(), tasks, health: new Map(), views: new Map() };
 }
 
@@ -129,7 +129,7 @@ async function probeNode(ctx: TraceContext, node: NodeReach, local: LocalState, 
   const localNetworks = new Set(local.tasks.flatMap((t) => t.addresses.map((a) => a.networkId)));
   const overlays = [...new Set(services.flatMap((s) => s.networkIds))].filter((id) => localNetworks.has(id) && !cluster.network(id)?.ingress);
   const mesh = services.some((s) => s.ports.some((p) => p.publishMode === 'ingress' && p.publishedPort));
-  const ingressId = cluster.snapshot.networks.find((n) => n.ingress)?.id;
+  const ingressId = cluster.state.networks.find((n) => n.ingress)?.id;
   const sandboxes = [...lbRequests(cluster, dir, [...overlays, ...(mesh && ingressId ? [ingressId] : [])]), ...(mesh ? [{ kind: 'sandbox' as const, netns: HOST_NETNS }] : [])];
   const requests: ProbeRequest[] = sandboxes.map((r) => ({ ...r, brief: true }));
   const asked: { networkId: string; netns: string; name: string }[] = [];

@@ -1,5 +1,5 @@
-// A snapshot with its indexes: everything a tree, a hover or a trace asks is one Map lookup.
-import type { ClusterSnapshot } from './snapshot';
+// A ClusterState with its indexes: everything a tree, a hover or a trace asks is one Map lookup.
+import type { ClusterState } from './state';
 import type { Network, Service, ServiceVip, SwarmNode, Task, TaskAddress } from './types';
 
 export type IpOwner =
@@ -17,31 +17,31 @@ export class Cluster {
   private readonly tasksByService = new Map<string, Task[]>();
   private readonly networksById = new Map<string, Network>();
 
-  constructor(readonly snapshot: ClusterSnapshot) {
-    for (const s of snapshot.services) {
+  constructor(readonly state: ClusterState) {
+    for (const s of state.services) {
       this.servicesById.set(s.id, s);
       this.servicesByName.set(s.name, s);
       for (const vip of s.vips) this.add(vip.address, { kind: 'vip', service: s, vip });
     }
-    for (const t of snapshot.tasks) {
+    for (const t of state.tasks) {
       this.tasksById.set(t.id, t);
       const list = this.tasksByService.get(t.serviceId);
       if (list) list.push(t);
       else this.tasksByService.set(t.serviceId, [t]);
       for (const address of t.addresses) this.add(address.address, { kind: 'task', task: t, address });
     }
-    for (const n of snapshot.networks) {
+    for (const n of state.networks) {
       this.networksById.set(n.id, n);
       if (n.lbEndpoint) this.add(n.lbEndpoint.address, { kind: n.ingress ? 'ingress-sandbox' : 'lb-endpoint', network: n });
     }
-    for (const node of snapshot.nodes) {
+    for (const node of state.nodes) {
       // Status.Addr can be 0.0.0.0 on some engines; that names no node.
       if (node.address && node.address !== '0.0.0.0') this.add(node.address, { kind: 'node', node });
     }
   }
 
   get services(): readonly Service[] {
-    return this.snapshot.services;
+    return this.state.services;
   }
 
   /** Everything known at this address (usually one owner); empty when the address is not the swarm's. */

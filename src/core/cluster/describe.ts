@@ -1,7 +1,7 @@
 // The words the tree, the hovers and the CLI use for the same things, written once.
 import type { Cluster, IpOwner } from './cluster';
 import { formatMark } from './marks';
-import { formatPort } from './snapshot';
+import { formatPort } from './state';
 import type { Service, ServiceVip, Task } from './types';
 
 function replicasText(s: Service): string {
@@ -43,7 +43,7 @@ export function shortId(id: string | undefined): string {
 
 /** One plain-text line per owner, for the CLI and logs. */
 export function describeOwner(cluster: Cluster, owner: IpOwner): string {
-  const node = cluster.snapshot.engine.nodeName;
+  const node = cluster.state.engine.nodeName;
   switch (owner.kind) {
     case 'vip': {
       const backends = vipBackends(cluster, owner.service, owner.vip).map((b) => `${b.task.name} (${b.task.nodeName})`);

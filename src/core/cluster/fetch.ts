@@ -3,7 +3,7 @@
 import { readerName, type EngineReader } from '../docker/engine';
 import { EngineError, notSwarmError } from '../docker/errors';
 import { arr, bool, str } from './read';
-import { RawCluster, swarmState } from './snapshot';
+import { RawCluster, swarmState } from './state';
 
 /** At most this many verbose inspects in flight, so a cluster with many networks does not flood the engine. */
 const VERBOSE_CONCURRENCY = 8;

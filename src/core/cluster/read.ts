@@ -1,5 +1,5 @@
 // Tolerant readers for Engine API JSON: a field of the wrong type reads as missing, so older and
-// newer engines (and garbage) never crash the snapshot.
+// newer engines (and garbage) never crash the cluster state.
 
 export type Json = unknown;
 

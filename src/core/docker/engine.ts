@@ -18,7 +18,7 @@ export interface DockerEvent {
   time?: number;
 }
 
-/** The reads a cluster snapshot needs; an interface so tests and the CLI can swap transports. */
+/** The reads a ClusterState needs; an interface so tests and the CLI can swap transports. */
 interface EngineReads {
   info(signal?: AbortSignal): Promise<unknown>;
   version(signal?: AbortSignal): Promise<unknown>;
@@ -39,16 +39,16 @@ export interface LiveEngineReader extends EngineReads {
 }
 
 /**
- * Answers recorded in a snapshot file. It has no address on purpose: a file's data must never
+^ * Answers recorded in a bundle (offline). It has no address on purpose: a file's data must never
  * choose a socket, a namespace path or a name for a live probe.
  */
-export interface SnapshotReader extends EngineReads {
-  readonly kind: 'snapshot';
+export interface OfflineReader extends EngineReads {
+  readonly kind: 'offline';
   /** The cluster name the file gives, for messages only. */
   readonly cluster: string;
 }
 
-export type EngineReader = LiveEngineReader | SnapshotReader;
+export type EngineReader = LiveEngineReader | OfflineReader;
 
 /** Where the answers come from, as messages name it. */
 export function readerName(engine: EngineReader): string {

@@ -12,7 +12,7 @@ export type ReachVia =
   | { kind: 'engine' }
   | { kind: 'setting'; host: string }
   | { kind: 'context'; context: string }
-  | { kind: 'snapshot' }
+  | { kind: 'offline' }
   /** A short-lived swarm job through the connected manager (opt-in): load balancers only. */
   | { kind: 'job' };
 
@@ -54,7 +54,7 @@ export function viaText(via: ReachVia | undefined): string {
       return `address ${via.host} (swarmLens.nodes / --node-host)`;
     case 'context':
       return `docker context ${via.context}`;
-    case 'snapshot':
+    case 'offline':
       return 'the snapshot';
     case 'job':
       return 'a swarm job (load balancers only)';
@@ -74,8 +74,8 @@ export function howToReach(hostname: string): string {
  * for another node (or not at all) is reported on the node it names.
  */
 export async function reachNodes(cluster: Cluster, connected: EngineReader, candidates: ReachCandidate[], options: ReachOptions, signal?: AbortSignal): Promise<NodeReach[]> {
-  const nodes = cluster.snapshot.nodes;
-  const self = cluster.snapshot.engine;
+  const nodes = cluster.state.nodes;
+  const self = cluster.state.engine;
   const connectedHost = connected.kind === 'live' ? connected.endpoint.host : undefined;
   const asked = await Promise.all(
     candidates

@@ -262,3 +262,16 @@ export function parseIpvsListHex(text: string): IpvsParseResult {
 export function newIpvsService(protocol: IpvsProtocol, ipv6: boolean, line: number): IpvsService {
   return { protocol, fwmark: null, address: null, host: null, port: null, scheduler: null, flags: '', ipv6, backends: [], stats: null, truncated: false, line };
 }
+
+/** A backend's public fields, as the explain contract and a trace's IPVS step show them. */
+export function backendFields(b: IpvsBackend): Pick<IpvsBackend, 'address' | 'host' | 'port' | 'forward' | 'weight' | 'activeConnections' | 'inactiveConnections'> {
+  return {
+    address: b.address,
+    host: b.host,
+    port: b.port,
+    forward: b.forward,
+    weight: b.weight,
+    activeConnections: b.activeConnections,
+    inactiveConnections: b.inactiveConnections,
+  };
+}

@@ -1,11 +1,11 @@
 // The join: what the sandboxes say (marks, IPVS, DNS) against what the cluster says (VIPs,
 // LocalLBIndex, running tasks), into one Trace. Pure: the same input always gives the same trace,
-// so it is tested on recorded outputs and runs offline on snapshots.
+// so it is tested on recorded outputs and runs offline on bundles.
 import type { Cluster } from '../cluster/cluster';
 import type { Service, Task } from '../cluster/types';
 import { parseDnsAnswers } from '../parse';
 import type { IpvsService } from '../parse';
-import { explainBackend } from '../parse/explain';
+import { backendFields } from '../parse/ipvsadm';
 import { hexMark } from '../parse/values';
 import type { ProbeOutput } from '../netns/script';
 import { sandboxTraffic } from './connections';
@@ -63,7 +63,7 @@ function ipvsStep(cluster: Cluster, sandbox: string, service: IpvsService): Ipvs
     scheduler: service.scheduler,
     backends: service.backends.map((b): BackendStep => {
       const owner = b.address ? cluster.ownersOf(b.address).find((o) => o.kind === 'task') : undefined;
-      return { ...explainBackend(b), task: owner?.kind === 'task' ? taskRef(owner.task) : undefined };
+      return { ...backendFields(b), task: owner?.kind === 'task' ? taskRef(owner.task) : undefined };
     }),
   };
 }

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Cluster } from '../cluster/cluster';
 import { str } from '../cluster/read';
-import { readNetworkServices } from '../cluster/snapshot';
+import { readNetworkServices } from '../cluster/state';
 import type { Task } from '../cluster/types';
 import type { EngineReader } from '../docker/engine';
 import { EngineError } from '../docker/errors';
@@ -17,13 +17,13 @@ import type { DnsStep, Trace } from './types';
 export interface TraceRunOptions extends ProbeOptions {
   /** Seconds before re-reading a pool that had a backend at weight 0. */
   recheckDelayMs: number;
-  /** Force one probe kind, or bring one (a snapshot's). */
+  /** Force one probe kind, or bring one (a bundle's). */
   probe?: 'host' | 'helper' | Probe;
 }
 
 export interface TraceContext {
   cluster: Cluster;
-  /** The engine that answered the cluster read (a manager), or the snapshot. */
+  /** The engine that answered the cluster read (a manager), or the bundle's offline reader. */
   engine: EngineReader;
   options: TraceRunOptions;
   signal?: AbortSignal;
@@ -31,13 +31,13 @@ export interface TraceContext {
   nodes?: NodeReach[];
   /** Finds `nodes` when a trace first needs another node (asking every context takes a moment). */
   reach?: () => Promise<NodeReach[]>;
-  /** When the outputs were taken: now for a live probe, the snapshot's time offline. */
+  /** When the outputs were taken: now for a live probe, the bundle's time offline. */
   takenAt?: string;
 }
 
 /** Hostnames whose namespaces this context can read, the connected node first. */
 export function readableNodes(ctx: Pick<TraceContext, 'cluster' | 'nodes'>): string[] {
-  return ctx.nodes ? readableHostnames(ctx.nodes) : [ctx.cluster.snapshot.engine.nodeName];
+  return ctx.nodes ? readableHostnames(ctx.nodes) : [ctx.cluster.state.engine.nodeName];
 }
 
 /** Finds every node's engine once, if this context can. */
@@ -47,20 +47,20 @@ export async function ensureNodes(ctx: TraceContext): Promise<void> {
 
 /** The engine that runs on `node`: the only one that can tell its containers' namespaces. */
 export async function engineOn(ctx: TraceContext, node: string): Promise<EngineReader> {
-  if (node === ctx.cluster.snapshot.engine.nodeName && ctx.engine.kind === 'live') return ctx.engine;
+  if (node === ctx.cluster.state.engine.nodeName && ctx.engine.kind === 'live') return ctx.engine;
   await ensureNodes(ctx);
   const reach = ctx.nodes?.find((n) => n.hostname === node);
   if (reach?.engine) return reach.engine;
   if (reach?.jobVia) throw new EngineError('unreachable', `${node} is reached only through a swarm job, which reads its load balancers (Check Load Balancing) but cannot find a container's namespace: add a docker context whose engine runs on ${node} to trace from it.`, `job only for ${node}`);
-  // A snapshot without per-node readers answers for the nodes it holds.
-  if (!ctx.nodes && ctx.engine.kind === 'snapshot') return ctx.engine;
+  // A bundle without per-node readers answers for the nodes it holds.
+  if (!ctx.nodes && ctx.engine.kind === 'offline') return ctx.engine;
   throw new EngineError('unreachable', reach?.error ?? howToReach(node), `no engine for node ${node}`);
 }
 
 /** Running containers whose namespaces this context can read, on the first readable node that has any. */
 function readableTasks(ctx: Pick<TraceContext, 'cluster' | 'nodes'>): Task[] {
   const nodes = readableNodes(ctx);
-  const running = ctx.cluster.snapshot.tasks.filter((t) => t.state === 'running' && t.containerId && nodes.includes(t.nodeName));
+  const running = ctx.cluster.state.tasks.filter((t) => t.state === 'running' && t.containerId && nodes.includes(t.nodeName));
   return running.sort((a, b) => nodes.indexOf(a.nodeName) - nodes.indexOf(b.nodeName));
 }
 
@@ -106,7 +106,7 @@ async function sandboxOf(engine: EngineReader, containerId: string, signal?: Abo
 /** The probe the options ask for, or the host probe when it can work here, else a helper. */
 export function chooseProbe(engine: EngineReader, netnsDir: string, options: TraceRunOptions): Probe {
   if (typeof options.probe === 'object') return options.probe;
-  // A snapshot brings its own offline probe; without one, its data must never reach a live probe.
+  // A bundle brings its own offline probe; without one, its data must never reach a live probe.
   if (engine.kind !== 'live') throw new EngineError('config', 'A snapshot cannot read namespaces: connect to the live engine to trace or collect.', `live probe refused for ${engine.cluster}`);
   const kind = options.probe ?? (canProbeFromHost(engine.endpoint, netnsDir) ? 'host' : 'helper');
   return kind === 'host' ? hostProbe(netnsDir, options.timeoutMs) : helperProbe(engine.endpoint, netnsDir, options);
@@ -130,7 +130,7 @@ export function dnsSourceOn(tasks: readonly Task[], service: { id: string }, net
 
 /** `vote.1`, a task id, a container id (prefix) or a container name. */
 export function findTask(cluster: Cluster, ref: string): Task | undefined {
-  return cluster.snapshot.tasks.find((t) => t.name === ref || t.id === ref || (ref.length >= 6 && (t.containerId?.startsWith(ref) || t.id.startsWith(ref))) || ref.startsWith(`${t.name}.${t.id}`));
+  return cluster.state.tasks.find((t) => t.name === ref || t.id === ref || (ref.length >= 6 && (t.containerId?.startsWith(ref) || t.id.startsWith(ref))) || ref.startsWith(`${t.name}.${t.id}`));
 }
 
 async function probeAndJoin(ctx: TraceContext, node: { name: string; engine: EngineReader }, netnsDir: string, requests: ProbeRequest[], input: Omit<TraceInput, 'output' | 'probe' | 'takenAt' | 'recheck' | 'node' | 'lbIndexes'>): Promise<Trace> {
@@ -159,7 +159,7 @@ function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
 /** A container to read from: its task (when the ref names one), its node, that node's engine, its sandbox. */
 async function locate(ctx: TraceContext, ref: string) {
   const named = findTask(ctx.cluster, ref);
-  const nodeName = named?.nodeName ?? ctx.cluster.snapshot.engine.nodeName;
+  const nodeName = named?.nodeName ?? ctx.cluster.state.engine.nodeName;
   const engine = await engineOn(ctx, nodeName);
   const source = await sandboxOf(engine, named?.containerId ?? ref, ctx.signal);
   const task = named ?? findTask(ctx.cluster, source.id);
@@ -266,7 +266,7 @@ export async function traceMesh(ctx: TraceContext, port: number, protocol = 'tcp
 /** The routing mesh of a published port on every node that can be read, side by side. */
 export async function traceMeshEverywhere(ctx: TraceContext, port: number, protocol = 'tcp'): Promise<Trace> {
   await ensureNodes(ctx);
-  const nodes = ctx.nodes ?? [{ nodeId: ctx.cluster.snapshot.engine.nodeId, hostname: ctx.cluster.snapshot.engine.nodeName, engine: ctx.engine }];
+  const nodes = ctx.nodes ?? [{ nodeId: ctx.cluster.state.engine.nodeId, hostname: ctx.cluster.state.engine.nodeName, engine: ctx.engine }];
   const results = await Promise.all(
     nodes.map(async (n) => {
       if (!n.engine) return { node: n.hostname, why: n.error ?? howToReach(n.hostname) };

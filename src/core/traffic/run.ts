@@ -4,7 +4,8 @@
 // one port, bounded in count and time (guard.ts checks the bounds again where the script runs).
 import { randomInt } from 'node:crypto';
 import * as path from 'node:path';
-import type { Service, Task } from '../cluster/types';
+import { arr, num, splitCidr, str } from '../cluster/read';
+import type { Service } from '../cluster/types';
 import { EngineError } from '../docker/errors';
 import { parseDnsAnswers } from '../parse';
 import { HOST_NETNS, MAX_PROBE_CONNECTIONS, type ProbeRequest, type TrafficRequest } from '../netns/script';
@@ -57,35 +58,42 @@ function pickPort(ctx: TraceContext, serviceName: string, port: number | undefin
 }
 
 /** Backends as the source's node's IPVS has them, plus the service's stopped tasks (they should get nothing). */
-function poolOf(ctx: TraceContext, ipvs: IpvsStep | null, serviceName: string, addressOf: (t: Task) => string | undefined): PoolMember[] {
+function poolOf(ipvs: IpvsStep | null, stopped: PoolMember[]): PoolMember[] {
   const members: PoolMember[] = (ipvs?.backends ?? [])
     .filter((b) => b.address)
     .map((b) => ({ address: b.address!, task: b.task?.name ?? null, node: b.task?.node ?? null, weight: b.weight, ...(b.weight === 0 ? { notServing: 'weight 0' } : {}) }));
   const known = new Set(members.map((m) => m.address));
-  for (const t of stoppedTasks(ctx.cluster.snapshot.tasks.filter((t) => t.serviceName === serviceName))) {
-    const address = addressOf(t);
-    if (address && !known.has(address)) members.push({ address, task: t.name, node: t.nodeName, weight: null, notServing: t.state });
-  }
-  return members;
+  return [...members, ...stopped.filter((m) => !known.has(m.address))];
 }
 
 const STOPPED = new Set(['shutdown', 'failed', 'complete', 'rejected', 'orphaned']);
 
 /**
- * The newest stopped task of each slot that has no running task: a backend that went away (a
- * slot whose task was replaced by a running one is not missed). A scaled-down task is removed
- * from the swarm at once, so only a stopped task that is kept (its slot lives on) is named.
+ * The newest stopped task of each of the service's slots that has no running task, with its
+ * address on the networks `onNetwork` accepts: a backend that went away. Read from the task
+ * history (the cluster read keeps only tasks meant to run); a scaled-down task is removed from
+ * the swarm at once, so only a stopped task whose slot lives on can be named.
  */
-function stoppedTasks(tasks: Task[]): Task[] {
-  const slot = (t: Task) => (t.slot !== undefined ? String(t.slot) : t.nodeId);
-  const running = new Set(tasks.filter((t) => t.state === 'running').map(slot));
-  const newest = new Map<string, Task>();
-  for (const t of tasks) {
-    if (running.has(slot(t)) || !STOPPED.has(t.state)) continue;
-    const seen = newest.get(slot(t));
-    if (!seen || (t.updatedAt ?? '') > (seen.updatedAt ?? '')) newest.set(slot(t), t);
+async function stoppedMembers(ctx: TraceContext, service: Service, onNetwork: (networkId: string) => boolean): Promise<PoolMember[]> {
+  const history = arr(await ctx.engine.tasks(ctx.signal).catch(() => []));
+  const slotOf = (t: { slot?: number; nodeId: string }) => (t.slot !== undefined ? String(t.slot) : t.nodeId);
+  const running = new Set(ctx.cluster.state.tasks.filter((t) => t.serviceId === service.id && t.state === 'running').map(slotOf));
+  const newest = new Map<string, { member: PoolMember; at: string }>();
+  for (const t of history) {
+    const state = str(t, 'Status', 'State') ?? '';
+    const nodeId = str(t, 'NodeID') ?? '';
+    const slot = num(t, 'Slot');
+    if (str(t, 'ServiceID') !== service.id || !STOPPED.has(state) || running.has(slotOf({ slot, nodeId }))) continue;
+    const attachment = arr(t, 'NetworksAttachments').find((a) => onNetwork(str(a, 'Network', 'ID') ?? ''));
+    const first = arr(attachment, 'Addresses')[0];
+    const address = splitCidr(typeof first === 'string' ? first : undefined)?.address;
+    const at = str(t, 'UpdatedAt') ?? '';
+    const key = slotOf({ slot, nodeId });
+    if (!address || (newest.get(key)?.at ?? '') > at) continue;
+    const node = ctx.cluster.state.nodes.find((n) => n.id === nodeId)?.hostname ?? null;
+    newest.set(key, { at, member: { address, task: `${service.name}.${slot ?? nodeId}`, node, weight: null, notServing: state } });
   }
-  return [...newest.values()];
+  return [...newest.values()].map((v) => v.member);
 }
 
 function nameOf(ctx: TraceContext) {
@@ -124,11 +132,11 @@ export async function probeWithTrace(ctx: TraceContext, serviceName: string, opt
   const trace = await traceService(ctx, service.name, options.from);
   const source = trace.source ?? fail(`No running container shares a network with ${service.name} on a node Swarm Lens can read: run a client there, or name one with --from.`, 'no source');
   const dir = path.dirname(source.netns);
-  const sourceTask = ctx.cluster.snapshot.tasks.find((t) => t.id === source.task?.id);
+  const sourceTask = ctx.cluster.state.tasks.find((t) => t.id === source.task?.id);
   const sourceNetworks = new Set(sourceTask?.addresses.map((a) => a.networkName) ?? []);
   const common: Omit<ProbePlan, 'mode' | 'vip' | 'scheduler' | 'ipvsService' | 'pool' | 'request' | 'commands'> = { service: service.name, from: source.task?.name ?? source.name, node: trace.node };
   const timeoutMs = probeTimeoutMs(count, timeoutSeconds, ctx.options.timeoutMs);
-  const stopped = (network: string) => (t: Task) => t.addresses.find((a) => a.networkName === network || a.networkId === network)?.address;
+  const named = (names: Set<string>) => (id: string) => names.has(ctx.cluster.network(id)?.name ?? '');
 
   if (service.endpointMode === 'dnsrr') {
     // N lookups (one dig for all), then a connection to each lookup's first answer.
@@ -137,9 +145,8 @@ export async function probeWithTrace(ctx: TraceContext, serviceName: string, opt
     if (targets.length === 0) fail(`${service.name} did not resolve from ${common.from}: Trace Load Balancing shows the DNS answers.`, 'dnsrr: no answers');
     const request: TrafficRequest = { kind: 'traffic', netns: source.netns, targets, port, count, firstPort: sourcePorts(count), timeoutSeconds, http: !!options.http };
     const output = await send(ctx, trace.node, dir, [request], timeoutMs);
-    const network = [...sourceNetworks][0] ?? '';
-    const pool = poolOf(ctx, null, service.name, stopped(network)).concat(
-      ctx.cluster.snapshot.tasks.filter((t) => t.serviceName === service.name && t.state === 'running').flatMap((t) => t.addresses.filter((a) => sourceNetworks.has(a.networkName)).map((a) => ({ address: a.address, task: t.name, node: t.nodeName, weight: null }))),
+    const pool = poolOf(null, await stoppedMembers(ctx, service, named(sourceNetworks))).concat(
+      ctx.cluster.state.tasks.filter((t) => t.serviceName === service.name && t.state === 'running').flatMap((t) => t.addresses.filter((a) => sourceNetworks.has(a.networkName)).map((a) => ({ address: a.address, task: t.name, node: t.nodeName, weight: null }))),
     );
     const plan: ProbePlan = { ...common, mode: 'dnsrr', vip: null, scheduler: 'DNS round robin', ipvsService: null, pool: dedupe(pool), request, commands: [`docker exec ${common.from} nslookup ${service.name}  # x${count}, then a connection to each answer`] };
     return { report: countProbe(plan, output.traffic?.[0], trace.takenAt, Date.now() - started, nameOf(ctx)), trace };
@@ -156,7 +163,7 @@ export async function probeWithTrace(ctx: TraceContext, serviceName: string, opt
     vip: vip.address,
     scheduler: vip.ipvs.scheduler,
     ipvsService: vip.ipvs.fwmark !== null ? `FWM ${vip.ipvs.fwmark}` : null,
-    pool: poolOf(ctx, vip.ipvs, service.name, stopped(vip.network)),
+    pool: poolOf(vip.ipvs, await stoppedMembers(ctx, service, named(new Set([vip.network])))),
     request,
     commands: [`nsenter --net=${lb} ipvsadm -Ln --stats --exact`, `nsenter --net=${lb} ipvsadm -Lnc`],
   };
@@ -172,13 +179,12 @@ async function probeMesh(ctx: TraceContext, serviceName: string, options: ProbeO
   if (mesh?.ipvs === null || !mesh) throw noIpvs(trace, serviceName);
   const owner = trace.service?.name;
   if (owner !== serviceName) fail(`Port ${port} is ${owner ? `published by ${owner}` : 'not published by any service'}, not by ${serviceName}: pick the port ${serviceName} publishes.`, `mesh port ${port} owner ${owner}`);
-  const node = ctx.cluster.snapshot.nodes.find((n) => n.hostname === trace.node);
+  const node = ctx.cluster.state.nodes.find((n) => n.hostname === trace.node);
   const address = node?.address ?? fail(`The swarm does not say ${trace.node}'s address: probe through another node.`, 'no node address');
   const ingressSbox = trace.sandboxes.find((s) => s.kind === 'ingress')?.netns ?? fail('The routing mesh trace read no ingress sandbox.', 'no ingress_sbox');
   const count = options.count;
   const request: TrafficRequest = { kind: 'traffic', netns: HOST_NETNS, lb: ingressSbox, targets: [address], port, count, firstPort: sourcePorts(count), timeoutSeconds, http: !!options.http };
   const output = await send(ctx, trace.node, path.dirname(ingressSbox), [request], probeTimeoutMs(count, timeoutSeconds, ctx.options.timeoutMs));
-  const ingress = (t: Task) => t.addresses.find((a) => ctx.cluster.network(a.networkId)?.ingress)?.address;
   const plan: ProbePlan = {
     service: serviceName,
     from: `${trace.node} (host)`,
@@ -187,7 +193,7 @@ async function probeMesh(ctx: TraceContext, serviceName: string, options: ProbeO
     vip: address,
     scheduler: mesh.ipvs.scheduler,
     ipvsService: mesh.ipvs.fwmark !== null ? `FWM ${mesh.ipvs.fwmark}` : null,
-    pool: poolOf(ctx, mesh.ipvs, serviceName, ingress),
+    pool: poolOf(mesh.ipvs, await stoppedMembers(ctx, ctx.cluster.service(serviceName)!, (id) => !!ctx.cluster.network(id)?.ingress)),
     request,
     commands: [`nsenter --net=${ingressSbox} ipvsadm -Ln --stats --exact`, `nsenter --net=${ingressSbox} ipvsadm -Lnc`],
   };

@@ -7,15 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../../fixtures';
 import {
-  explainDump,
   parseDnsAnswers,
-  parseIptablesList,
   parseIptablesSave,
   parseIpvsadm,
   parseIpvsadmSave,
   parseIpvsConnections,
   parseProcIpVs,
 } from '../../../src/core/parse';
+import { explainDump, parseIptablesList } from '../../../src/core/explain';
 import { settledMedian } from './helpers';
 
 type Gen = (k: number) => string;

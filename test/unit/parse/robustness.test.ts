@@ -11,13 +11,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fixture, repoRoot } from '../../fixtures';
 import {
-  analyseDump,
-  explainToText,
   flattenRules,
   markToHex,
   parseCount,
   parseDnsAnswers,
-  parseIptablesList,
   parseIptablesSave,
   parseIpvsadm,
   parseIpvsadmSave,
@@ -27,6 +24,7 @@ import {
   parseMark,
   parseProcIpVs,
 } from '../../../src/core/parse';
+import { analyseDump, explainToText, parseIptablesList } from '../../../src/core/explain';
 import { isIPv4, isIPv6 } from '../../../src/core/parse/values';
 import { scanHooks } from '../../../src/core/parse/scan';
 import { EMPTY, int, pick, prng } from './helpers';

@@ -6,37 +6,22 @@
  * marks go where, which pools serve them, what the NAT rules and DNS say, and what could not be
  * read. The ExplainResult shape is a public contract: fields are only ever added.
  */
-import { dnsFactory, type DnsBlock } from './dns';
-import { backendNames, dnsFact, explainIpvs, markFacts, natFacts, type Located } from './explainFacts';
-import { PoolIndex, sameHost } from './explainJoin';
+import { dnsFactory, type DnsBlock } from '../parse/dns';
+import { backendNames, dnsFact, explainIpvs, markFacts, natFacts, type Located } from './facts';
+import { PoolIndex, sameHost } from './join';
 import { HostTracker } from './hosts';
 import { AliasIndex, ipAddrFactory, type AddressAt, type IpAddrBlock } from './ipAddr';
 import { dropUtf16Nuls, terminalCodes, warning } from './input';
 import { jsonFactory, type JsonBlock, type LbFact } from './inspectJson';
-import { hexMark } from './values';
+import { hexMark } from '../parse/values';
 import { iptablesListFactory, type IptablesListBlock } from './iptablesList';
-import { iptablesSaveFactory, type IptablesSaveBlock } from './iptablesSave';
-import { ipvsListFactory, type IpvsListBlock } from './ipvsadm';
-import { ipvsSaveFactory, type IpvsSaveBlock } from './ipvsadmSave';
-import { scan, type BlockFactory, type ScannedBlock } from './scan';
-import type {
-  DnsQuery,
-  DumpBlock,
-  ExplainAddress,
-  ExplainHost,
-  ExplainLb,
-  ExplainMark,
-  ExplainNat,
-  ExplainPort,
-  ExplainResult,
-  ExplainVip,
-  ExplainWarning,
-  IptablesRule,
-  IpvsService,
-} from './types';
+import { iptablesSaveFactory, type IptablesSaveBlock } from '../parse/iptablesSave';
+import { ipvsListFactory, type IpvsListBlock } from '../parse/ipvsadm';
+import { ipvsSaveFactory, type IpvsSaveBlock } from '../parse/ipvsadmSave';
+import { scan, type BlockFactory, type ScannedBlock } from '../parse/scan';
+import type { DnsQuery, DumpBlock, IptablesRule, IpvsService } from '../parse/types';
+import type { ExplainAddress, ExplainHost, ExplainLb, ExplainMark, ExplainNat, ExplainPort, ExplainResult, ExplainVip, ExplainWarning } from './types';
 import { ruleUnwrapper } from './unwrap';
-
-export { explainBackend } from './explainFacts';
 
 /** Where a VIP's or port's backends come from: the pool, or why there is none. */
 export interface PoolState {

@@ -6,9 +6,10 @@
  * drive the terminal.
  */
 import type { DumpAnalysis, PoolState } from './explain';
-import { hexMark } from './values';
+import { hexMark } from '../parse/values';
 import { printable } from '../terminalText';
-import type { ExplainAddress, ExplainDns, ExplainHost, ExplainLb, ExplainNat, ExplainResult, IpvsBackend, IpvsService } from './types';
+import type { IpvsBackend, IpvsService } from '../parse/types';
+import type { ExplainAddress, ExplainDns, ExplainHost, ExplainLb, ExplainNat, ExplainResult } from './types';
 
 
 

@@ -2,18 +2,10 @@
  * The explain contract's facts read off parsed rules, pools and DNS queries, each with the line
  * it came from (so explain can tell which host it belongs to).
  */
-import type {
-  DnsQuery,
-  ExplainDns,
-  ExplainIpvs,
-  ExplainMark,
-  ExplainNat,
-  IptablesRule,
-  IpvsBackend,
-  IpvsService,
-  NatAction,
-} from './types';
-import { markToHex } from './values';
+import type { DnsQuery, IptablesRule, IpvsService } from '../parse/types';
+import type { ExplainDns, ExplainIpvs, ExplainMark, ExplainNat, NatAction } from './types';
+import { backendFields } from '../parse/ipvsadm';
+import { markToHex } from '../parse/values';
 
 /** A fact and the 1-based line it was read from. */
 export interface Located<T> {
@@ -85,19 +77,6 @@ export function dnsFact(q: DnsQuery): ExplainDns {
   };
 }
 
-/** A backend's public fields (the explain contract; a trace adds the task it belongs to). */
-export function explainBackend(b: IpvsBackend): ExplainIpvs['backends'][number] {
-  return {
-    address: b.address,
-    host: b.host,
-    port: b.port,
-    forward: b.forward,
-    weight: b.weight,
-    activeConnections: b.activeConnections,
-    inactiveConnections: b.inactiveConnections,
-  };
-}
-
 export function explainIpvs(s: IpvsService): ExplainIpvs {
   return {
     protocol: s.protocol,
@@ -105,7 +84,7 @@ export function explainIpvs(s: IpvsService): ExplainIpvs {
     address: s.address,
     port: s.port,
     scheduler: s.scheduler,
-    backends: s.backends.map(explainBackend),
+    backends: s.backends.map(backendFields),
   };
 }
 

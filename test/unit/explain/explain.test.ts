@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../../fixtures';
-import { analyseDump, explainDump, foundAnything } from '../../../src/core/parse';
-import { EMPTY } from './helpers';
+import { analyseDump, explainDump, foundAnything } from '../../../src/core/explain';
+import { EMPTY } from '../parse/helpers';
 
 test('a pasted bug report (prompts, U+3000, fences, prose, quotes, indented block) gives the recorded contract', () => {
   const got = explainDump(fixture('parse/bug-report-mixed.md'));

@@ -1,5 +1,5 @@
-// Raw Engine API payloads -> ClusterSnapshot. Pure: no I/O, so it runs the same on a live engine,
-// a saved snapshot file and a benchmark replay.
+// Raw Engine API payloads -> ClusterState. Pure: no I/O, so it runs the same on a live engine,
+// a bundle (a saved snapshot file) and a benchmark replay.
 import { badResponse } from '../docker/errors';
 import { firewallMark } from './marks';
 import { arr, at, bool, Json, num, obj, splitCidr, str, strMap } from './read';
@@ -18,20 +18,20 @@ export interface RawCluster {
   verboseNetworks: Record<string, Json>;
 }
 
-export interface ClusterSnapshot {
+export interface ClusterState {
   engine: EngineSummary;
   services: Service[];
   /** Tasks that are meant to exist (desired state not shutdown), the ones `docker service ps` shows first. */
   tasks: Task[];
   nodes: SwarmNode[];
   networks: Network[];
-  /** What was skipped while reading, for the log: malformed items never stop a snapshot. */
+  /** What was skipped while reading, for the log: malformed items never stop a read. */
   warnings: string[];
 }
 
 export const STACK_LABEL = 'com.docker.stack.namespace';
 
-export function buildSnapshot(raw: RawCluster): ClusterSnapshot {
+export function buildClusterState(raw: RawCluster): ClusterState {
   const warnings: string[] = [];
   const engine = readEngine(raw.info, raw.version);
   const nodes = list(raw.nodes, 'GET /nodes').flatMap((n) => keep(readNode(n, engine.nodeId), warnings, 'node'));

@@ -8,12 +8,12 @@
  * The table is the `-t x` of the command that printed the listing; without one it is guessed
  * from the built-in chains listed and the targets (see resolveFragment).
  */
-import type { CommandHints } from './lines';
-import { words } from './lines';
-import { addMatch, addNegated, BUILTIN_CHAINS, emptyRule, resolveFragment, setMatchOption, setTargetOption, type PendingSection } from './iptablesRule';
-import { scan, type BlockFactory, type BlockParser } from './scan';
-import type { IptablesChain, IptablesMatch, IptablesParseResult, IptablesRule, IptablesTable, NegatableField } from './types';
-import { normaliseAddress, normaliseProtocol, parseCount, parseDecimal } from './values';
+import type { CommandHints } from '../parse/lines';
+import { words } from '../parse/lines';
+import { addMatch, addNegated, BUILTIN_CHAINS, emptyRule, resolveFragment, setMatchOption, setTargetOption, type PendingSection } from '../parse/iptablesRule';
+import { scan, type BlockFactory, type BlockParser } from '../parse/scan';
+import type { IptablesChain, IptablesMatch, IptablesParseResult, IptablesRule, IptablesTable, NegatableField } from '../parse/types';
+import { normaliseAddress, normaliseProtocol, parseCount, parseDecimal } from '../parse/values';
 
 /** `Chain NAME (policy ACCEPT 14 packets, 1039 bytes)`, `(policy DROP)`, `(2 references)`. */
 function parseChainHeader(t: string): IptablesChain | null {

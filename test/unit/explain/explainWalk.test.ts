@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../../fixtures';
-import { analyseDump, decodeDump, explainDump, explainToText } from '../../../src/core/parse';
+import { analyseDump, decodeDump, explainDump, explainToText } from '../../../src/core/explain';
 
 const WALK = ['explain-dns.txt', 'explain-nat.txt', 'explain-mesh.txt', 'explain-network-inspect.txt', 'explain-two-hosts.md', 'explain-damaged.txt', 'explain-ip-addr.txt', 'explain-ip-o-addr.txt'];
 

@@ -13,9 +13,9 @@
  *
  * Every test is anchored and walks the line once (no backtracking on hostile text).
  */
-import type { BlockFactory, BlockParser } from './scan';
+import type { BlockFactory, BlockParser } from '../parse/scan';
 import type { ExplainAddress } from './types';
-import { isIPv4, isIPv6 } from './values';
+import { isIPv4, isIPv6 } from '../parse/values';
 
 // `14: eth0@if15: <BROADCAST,...> mtu 1450 ...`: index, name (without @peer), flags.
 const LINK_HEAD = /^\d{1,10}: ([^\s:@]{1,64})(?:@[^\s:]{1,64})?: <[A-Z0-9_,-]*>/;

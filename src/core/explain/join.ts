@@ -3,7 +3,7 @@
  * mark only joins a pool of the same host (or of a part of the paste that names no host), and
  * "no pool" is only said where ipvsadm output of that host was pasted at all.
  */
-import type { IpvsService } from './types';
+import type { IpvsService } from '../parse/types';
 
 /** Hosts match when equal, or when either part of the paste names none. */
 export function sameHost(a: string | null, b: string | null): boolean {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../../fixtures';
-import { flattenRules, parseIptablesList, type IptablesRule } from '../../../src/core/parse';
+import { parseIptablesList } from '../../../src/core/explain';
+import { flattenRules, type IptablesRule } from '../../../src/core/parse';
 
 const rules = (text: string): IptablesRule[] => flattenRules(parseIptablesList(text));
 

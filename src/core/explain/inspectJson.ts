@@ -7,9 +7,9 @@
  * once (JSON.parse is linear and never runs code). Values are checked field by field: a pasted
  * document is hostile until proven otherwise.
  */
-import type { BlockFactory, BlockParser } from './scan';
+import type { BlockFactory, BlockParser } from '../parse/scan';
 import type { ExplainLb } from './types';
-import { isIPv4, isIPv6 } from './values';
+import { isIPv4, isIPv6 } from '../parse/values';
 
 /** Load-balancer facts of one service on one network, before the join with marks and pools. */
 export type LbFact = Omit<ExplainLb, 'mark' | 'backends' | 'alias'>;

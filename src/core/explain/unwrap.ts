@@ -5,7 +5,7 @@
  * every line starts with `-A`, `:`, `*`, `#`, `[` or COMMIT; in -nvL every row has the opt
  * column (`--`). Anything else is left alone (and explain warns about it).
  */
-import type { LineJoiner } from './scan';
+import type { LineJoiner } from '../parse/scan';
 
 const SAVE_RULE = /^(\[\d+:\d+\]\s+)?-[AI]\s+\S/;
 // -nvL row: optional line number, counters, target, prot, opt `--` (or a non-verbose row).

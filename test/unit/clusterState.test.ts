@@ -1,18 +1,18 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- these tests edit raw Engine API JSON in place (newer shapes, mutations). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSnapshot, formatPort, RawCluster } from '../../src/core/cluster/snapshot';
+import { buildClusterState, formatPort, RawCluster } from '../../src/core/cluster/state';
 import { Cluster } from '../../src/core/cluster/cluster';
 import { EngineError } from '../../src/core/docker/errors';
 import { serviceSummary, taskSummary, vipBackends } from '../../src/core/cluster/describe';
 import { recordedCluster } from './engineFixtures';
 
 const raw = recordedCluster();
-const snapshot = buildSnapshot(raw);
-const service = (name: string) => snapshot.services.find((s) => s.name === name)!;
+const state = buildClusterState(raw);
+const service = (name: string) => state.services.find((s) => s.name === name)!;
 
 test('services from a real 20.10 swarm: modes, replicas, VIPs with marks', () => {
-  assert.deepEqual(snapshot.services.map((s) => s.name), ['client', 'vote', 'votedns', 'votehost', 'voteweb']);
+  assert.deepEqual(state.services.map((s) => s.name), ['client', 'vote', 'votedns', 'votehost', 'voteweb']);
   const vote = service('vote');
   assert.equal(vote.endpointMode, 'vip');
   assert.equal(vote.mode, 'replicated');
@@ -44,7 +44,7 @@ test('published ports: ingress and host mode, and the stack label', () => {
 });
 
 test('tasks are named as docker service ps names them, with node and addresses', () => {
-  const votes = snapshot.tasks.filter((t) => t.serviceName === 'vote');
+  const votes = state.tasks.filter((t) => t.serviceName === 'vote');
   assert.deepEqual(votes.map((t) => t.name), ['vote.1', 'vote.2']);
   for (const t of votes) {
     assert.equal(t.state, 'running');
@@ -56,27 +56,27 @@ test('tasks are named as docker service ps names them, with node and addresses',
 });
 
 test('networks: overlay and ingress with subnet, VXLAN id and the load-balancer endpoints', () => {
-  const overlay = snapshot.networks.find((n) => n.name === 'overlay1')!;
+  const overlay = state.networks.find((n) => n.name === 'overlay1')!;
   assert.equal(overlay.subnet, '10.0.1.0/24');
   assert.ok(overlay.vxlanId && overlay.vxlanId >= 4096);
   assert.equal(overlay.lbEndpoint?.name, 'overlay1-endpoint');
-  const ingress = snapshot.networks.find((n) => n.ingress)!;
+  const ingress = state.networks.find((n) => n.ingress)!;
   assert.equal(ingress.lbEndpoint?.name, 'ingress-endpoint');
   assert.ok(!ingress.services.some((s) => s.serviceName === ''), 'the nameless <nil> entry is no service');
   assert.equal(overlay.services.find((s) => s.serviceName === 'votedns')?.vip, undefined, '"<nil>" VIP reads as none');
 });
 
 test('the IP index names VIPs, tasks, LB endpoints and nodes', () => {
-  const cluster = new Cluster(snapshot);
+  const cluster = new Cluster(state);
   const [vip] = cluster.ownersOf('10.0.1.4');
   assert.equal(vip.kind, 'vip');
   assert.equal(vip.kind === 'vip' && vip.service.name, 'vote');
-  const voteTask = snapshot.tasks.find((t) => t.name === 'vote.2')!;
+  const voteTask = state.tasks.find((t) => t.name === 'vote.2')!;
   const [task] = cluster.ownersOf(voteTask.addresses[0].address);
   assert.equal(task.kind === 'task' && task.task.name, 'vote.2');
-  const lb = snapshot.networks.find((n) => n.name === 'overlay1')!.lbEndpoint!.address;
+  const lb = state.networks.find((n) => n.name === 'overlay1')!.lbEndpoint!.address;
   assert.equal(cluster.ownersOf(lb)[0].kind, 'lb-endpoint');
-  assert.equal(cluster.ownersOf(snapshot.networks.find((n) => n.ingress)!.lbEndpoint!.address)[0].kind, 'ingress-sandbox');
+  assert.equal(cluster.ownersOf(state.networks.find((n) => n.ingress)!.lbEndpoint!.address)[0].kind, 'ingress-sandbox');
   assert.equal(cluster.ownersOf('127.0.0.1')[0].kind, 'node');
   assert.deepEqual(cluster.ownersOf('192.0.2.77'), []);
   const vote = cluster.service('vote')!;
@@ -94,7 +94,7 @@ test('newer API shapes: jobs, global services, empty dnsrr VIP, missing ServiceS
     n.EnableIPv4 = true;
   }
   for (const t of newer.tasks as Record<string, any>[]) t.Status.PortStatus = {};
-  const s = buildSnapshot(newer);
+  const s = buildClusterState(newer);
   const client = s.services.find((x) => x.name === 'client')!;
   assert.equal(client.mode, 'global');
   assert.equal(client.desired, 1, 'global desired falls back to its tasks');
@@ -107,7 +107,7 @@ test('global tasks without a slot are named service.nodeid', () => {
   const r: RawCluster = structuredClone(raw);
   const t = (r.tasks as Record<string, any>[]).find((x) => x.Slot === 1)!;
   delete t.Slot;
-  const s = buildSnapshot(r);
+  const s = buildClusterState(r);
   const task = s.tasks.find((x) => x.id === t.ID)!;
   assert.equal(task.name, `${task.serviceName}.${t.NodeID}`);
 });
@@ -116,15 +116,15 @@ test('shutdown tasks are not listed', () => {
   const r: RawCluster = structuredClone(raw);
   const t = (r.tasks as Record<string, any>[])[0];
   t.DesiredState = 'shutdown';
-  assert.ok(!buildSnapshot(r).tasks.some((x) => x.id === t.ID));
+  assert.ok(!buildClusterState(r).tasks.some((x) => x.id === t.ID));
 });
 
 test('bad input: wrong top-level types are one clear EngineError, never a TypeError', () => {
   for (const [key, value] of [['services', {}], ['tasks', 'oops'], ['nodes', null], ['networks', 42]] as const) {
     const r = { ...raw, [key]: value } as RawCluster;
-    assert.throws(() => buildSnapshot(r), (err: unknown) => err instanceof EngineError && err.kind === 'bad-response' && err.message.includes('could not be read'), key);
+    assert.throws(() => buildClusterState(r), (err: unknown) => err instanceof EngineError && err.kind === 'bad-response' && err.message.includes('could not be read'), key);
   }
-  assert.throws(() => buildSnapshot({ ...raw, info: [] }), EngineError);
+  assert.throws(() => buildClusterState({ ...raw, info: [] }), EngineError);
 });
 
 test('bad input: malformed items are skipped with a warning, the rest still shows', () => {
@@ -134,13 +134,13 @@ test('bad input: malformed items are skipped with a warning, the rest still show
   (r.nodes as unknown[]).push({});
   (r.networks as unknown[]).push({ Scope: 'swarm' });
   r.verboseNetworks[Object.keys(r.verboseNetworks)[0]] = { Services: { vote: { VIP: 12, Tasks: 'x', LocalLBIndex: 'no' } }, Containers: [1, 2] };
-  const s = buildSnapshot(r);
+  const s = buildClusterState(r);
   assert.equal(s.services.length, 5);
   assert.ok(s.warnings.length >= 6, s.warnings.join('\n'));
   assert.ok(s.tasks.some((t) => t.id === 'z' && t.addresses.length === 0 && t.state === 'unknown'));
 });
 
-test('bad input: random field types never crash the snapshot', () => {
+test('bad input: random field types never crash the cluster state', () => {
   const values = [null, 0, -1, 'x', '', [], {}, true, [null], { a: 1 }, 1e308, '10.0.0.1/99'];
   let seed = 42;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
@@ -159,7 +159,7 @@ test('bad input: random field types never crash the snapshot', () => {
   for (let i = 0; i < 200; i++) {
     const r = mutate(structuredClone(raw), 0) as RawCluster;
     try {
-      const s = buildSnapshot(r);
+      const s = buildClusterState(r);
       new Cluster(s);
     } catch (err) {
       assert.ok(err instanceof EngineError, `iteration ${i}: ${(err as Error).stack}`);
