@@ -151,18 +151,23 @@ test('a backend out of rotation gets nothing and is named: weight 0 (a task stop
   }
 });
 
-/** A container's TCP sockets from its own namespace (/proc/net/tcp read through the helper): `docker exec` output is lost on these engines. */
+/**
+ * A container's TCP sockets from its own namespace (/proc/net/tcp and tcp6 read through the
+ * helper: `docker exec` output is lost on these engines). busybox httpd listens on [::]:80, so
+ * its IPv4 peers are IPv4-mapped entries of tcp6.
+ */
 function socketsOf(node: number, container: string): { local: string; remote: string; established: boolean }[] {
   const sandbox = path.basename(docker(lab, node, 'inspect', '-f', '{{.NetworkSettings.SandboxKey}}', container));
+  const ipv4 = (h: string) => [6, 4, 2, 0].map((i) => parseInt(h.slice(i, i + 2), 16)).join('.');
   const hex = (h: string) => {
     const [ip, port] = h.split(':');
-    return `${[6, 4, 2, 0].map((i) => parseInt(ip.slice(i, i + 2), 16)).join('.')}:${parseInt(port, 16)}`;
+    const address = ip.length === 8 ? ipv4(ip) : ip.startsWith('0000000000000000FFFF0000') ? ipv4(ip.slice(24)) : ip;
+    return `${address}:${parseInt(port, 16)}`;
   };
-  return inSandbox(lab, node, sandbox, 'cat', '/proc/net/tcp')
+  return inSandbox(lab, node, sandbox, 'cat', '/proc/net/tcp', '/proc/net/tcp6')
     .split('\n')
-    .slice(1)
     .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length > 3)
+    .filter((f) => f.length > 3 && /^\d+:$/.test(f[0]))
     .map((f) => ({ local: hex(f[1]), remote: hex(f[2]), established: f[3] === '01' }));
 }
 
@@ -173,7 +178,7 @@ test('the connection table during an open connection names the client and the ba
   // One connection held open for two minutes (busybox nc in the web image; `sleep` keeps its stdin open).
   docker(lab, 1, 'exec', '-d', client, 'sh', '-c', `sleep 120 | nc ${vip} 80`);
   try {
-    const local = await eventually("the client's connection to the VIP", 120_000, async () => socketsOf(1, client).find((s) => s.established && s.remote === `${vip}:80`)?.local ?? 'not yet');
+    const { local } = await eventually("the client's connection to the VIP", 120_000, async () => socketsOf(1, client).find((s) => s.established && s.remote === `${vip}:80`) ?? 'not yet');
     const port = Number(local.split(':')[1]);
     const trace = await traceService(await contextOn(lab, 1), 'vote');
     const established = traceConnections(trace).filter((c) => c.state === 'ESTABLISHED' && c.virtual.address === vip);

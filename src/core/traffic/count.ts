@@ -1,8 +1,7 @@
 // Where each probe connection went, counted from the node's IPVS (its connection table, matched
 // by our source ports, and its counters before and after), not from what the application
 // answered: it works for any TCP service. Pure: the same dump always gives the same report.
-import { parseIpvsConnections } from '../parse';
-import { parseIpvsStats } from '../parse/ipvsStats';
+import { parseIpvsadm, parseIpvsConnections } from '../parse';
 import type { TrafficDump, TrafficRequest } from '../netns/script';
 import { PROBE_VERSION, type ProbeBackend, type ProbeFinding, type ProbeReport } from './types';
 
@@ -24,8 +23,8 @@ export interface ProbePlan {
   /** What was dialled (a VIP, a node address); null for dnsrr. */
   vip: string | null;
   scheduler: string | null;
-  /** The IPVS service whose counters are compared: `FWM 257`; null without IPVS (dnsrr). */
-  ipvsService: string | null;
+  /** The firewall mark of the IPVS service whose counters are compared; null without IPVS (dnsrr). */
+  fwmark: number | null;
   pool: PoolMember[];
   request: TrafficRequest;
   commands: string[];
@@ -158,10 +157,10 @@ export function countProbe(plan: ProbePlan, dump: TrafficDump | undefined, taken
   if (unattributed > 0) {
     findings.push({ code: 'connections-unattributed', severity: 'info', message: `${unattributed} connection(s) connected but were no longer in IPVS's connection table when read, so their backend is unknown.`, evidence: [], fix: 'Probe with fewer connections (-n), so the table is read before their entries expire.' });
   }
-  const stats = plan.ipvsService ? statsDelta(s['ipvs-stats-before']?.output, s['ipvs-stats-after']?.output, plan.ipvsService) : undefined;
+  const stats = plan.fwmark !== null ? statsDelta(s['ipvs-stats-before']?.output, s['ipvs-stats-after']?.output, plan.fwmark) : undefined;
   const seen = connected + failed - unattributed;
   if (stats && stats.total > seen) {
-    findings.push({ code: 'other-traffic', severity: 'info', message: `IPVS scheduled ${stats.total - seen} more connection(s) for ${plan.ipvsService} during the probe than the probe made: other clients used the service meanwhile.`, evidence: [...stats.backends].map(([a, n]) => `${a}: +${n}`) });
+    findings.push({ code: 'other-traffic', severity: 'info', message: `IPVS scheduled ${stats.total - seen} more connection(s) for FWM ${plan.fwmark} during the probe than the probe made: other clients used the service meanwhile.`, evidence: [...stats.backends].map(([a, n]) => `${a}: +${n}`) });
   }
   return {
     version: PROBE_VERSION,
@@ -183,12 +182,12 @@ export function countProbe(plan: ProbePlan, dump: TrafficDump | undefined, taken
   };
 }
 
-/** How much each backend's counter of one IPVS service moved between the two reads. */
-function statsDelta(before: string | undefined, after: string | undefined, service: string): { total: number; backends: Map<string, number> } | undefined {
-  const a = before !== undefined ? parseIpvsStats(before).services.get(service) : undefined;
-  const b = after !== undefined ? parseIpvsStats(after).services.get(service) : undefined;
-  if (!a || !b) return undefined;
-  const backends = new Map<string, number>();
-  for (const [address, n] of b.backends) backends.set(address, n - (a.backends.get(address) ?? 0));
-  return { total: b.connections - a.connections, backends };
+/** How much each backend's connection counter (`ipvsadm -Ln --stats`) of one FWM service moved between the two reads. */
+function statsDelta(before: string | undefined, after: string | undefined, fwmark: number): { total: number; backends: Map<string, number> } | undefined {
+  const read = (text: string | undefined) => (text === undefined ? undefined : parseIpvsadm(text).services.find((v) => v.fwmark === fwmark));
+  const [a, b] = [read(before), read(after)];
+  if (!a?.stats || !b?.stats) return undefined;
+  const conns = (v: typeof a, address: string | null) => v.backends.find((x) => x.address === address)?.stats?.conns ?? 0;
+  const backends = new Map(b.backends.map((x) => [x.address ?? '?', (x.stats?.conns ?? 0) - conns(a, x.address)]));
+  return { total: (b.stats.conns ?? 0) - (a.stats.conns ?? 0), backends };
 }

@@ -134,7 +134,7 @@ export async function probeWithTrace(ctx: TraceContext, serviceName: string, opt
   const dir = path.dirname(source.netns);
   const sourceTask = ctx.cluster.state.tasks.find((t) => t.id === source.task?.id);
   const sourceNetworks = new Set(sourceTask?.addresses.map((a) => a.networkName) ?? []);
-  const common: Omit<ProbePlan, 'mode' | 'vip' | 'scheduler' | 'ipvsService' | 'pool' | 'request' | 'commands'> = { service: service.name, from: source.task?.name ?? source.name, node: trace.node };
+  const common: Omit<ProbePlan, 'mode' | 'vip' | 'scheduler' | 'fwmark' | 'pool' | 'request' | 'commands'> = { service: service.name, from: source.task?.name ?? source.name, node: trace.node };
   const timeoutMs = probeTimeoutMs(count, timeoutSeconds, ctx.options.timeoutMs);
   const named = (names: Set<string>) => (id: string) => names.has(ctx.cluster.network(id)?.name ?? '');
 
@@ -148,7 +148,7 @@ export async function probeWithTrace(ctx: TraceContext, serviceName: string, opt
     const pool = poolOf(null, await stoppedMembers(ctx, service, named(sourceNetworks))).concat(
       ctx.cluster.state.tasks.filter((t) => t.serviceName === service.name && t.state === 'running').flatMap((t) => t.addresses.filter((a) => sourceNetworks.has(a.networkName)).map((a) => ({ address: a.address, task: t.name, node: t.nodeName, weight: null }))),
     );
-    const plan: ProbePlan = { ...common, mode: 'dnsrr', vip: null, scheduler: 'DNS round robin', ipvsService: null, pool: dedupe(pool), request, commands: [`docker exec ${common.from} nslookup ${service.name}  # x${count}, then a connection to each answer`] };
+    const plan: ProbePlan = { ...common, mode: 'dnsrr', vip: null, scheduler: 'DNS round robin', fwmark: null, pool: dedupe(pool), request, commands: [`docker exec ${common.from} nslookup ${service.name}  # x${count}, then a connection to each answer`] };
     return { report: countProbe(plan, output.traffic?.[0], trace.takenAt, Date.now() - started, nameOf(ctx)), trace };
   }
 
@@ -162,7 +162,7 @@ export async function probeWithTrace(ctx: TraceContext, serviceName: string, opt
     mode: 'vip',
     vip: vip.address,
     scheduler: vip.ipvs.scheduler,
-    ipvsService: vip.ipvs.fwmark !== null ? `FWM ${vip.ipvs.fwmark}` : null,
+    fwmark: vip.ipvs.fwmark,
     pool: poolOf(vip.ipvs, await stoppedMembers(ctx, service, named(new Set([vip.network])))),
     request,
     commands: [`nsenter --net=${lb} ipvsadm -Ln --stats --exact`, `nsenter --net=${lb} ipvsadm -Lnc`],
@@ -192,7 +192,7 @@ async function probeMesh(ctx: TraceContext, serviceName: string, options: ProbeO
     mode: 'mesh',
     vip: address,
     scheduler: mesh.ipvs.scheduler,
-    ipvsService: mesh.ipvs.fwmark !== null ? `FWM ${mesh.ipvs.fwmark}` : null,
+    fwmark: mesh.ipvs.fwmark,
     pool: poolOf(mesh.ipvs, await stoppedMembers(ctx, ctx.cluster.service(serviceName)!, (id) => !!ctx.cluster.network(id)?.ingress)),
     request,
     commands: [`nsenter --net=${ingressSbox} ipvsadm -Ln --stats --exact`, `nsenter --net=${ingressSbox} ipvsadm -Lnc`],
