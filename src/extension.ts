@@ -81,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): SwarmLensApi {
     const show = (trace: Trace) => tracePanels.show(trace);
     for (const d of registerTraceCommands({ model, extensionUri: context.extensionUri, show }, commands.register)) register(d);
     for (const d of registerCheckCommands({ model, context }, commands.register)) register(d);
-    for (const d of registerProbeCommands(model, show, commands.register)) register(d);
+    for (const d of registerProbeCommands(model, log, show, commands.register)) register(d);
 
     // A bundle open before a window reload is opened again; `npm start` without a reachable
     // swarm opens the demo, so a first look shows a full trace.

@@ -9,6 +9,7 @@ import { defaultProbePort, DEFAULT_PROBE_COUNT, probeWithTrace, type ProbeOption
 import type { ProbeReport } from '../core/traffic/types';
 import { unlessCancelled } from './cancellation';
 import type { ClusterModel } from './clusterModel';
+import type { Log } from './log';
 import type { Register } from './commands';
 import type { ServicesElement } from './servicesTree';
 import type { TracePanel, TracePanelHandlers } from './tracePanel';
@@ -38,7 +39,7 @@ function whole(min: number, max: number) {
   return (text: string) => (/^\d+$/.test(text.trim()) && Number(text) >= min && Number(text) <= max ? undefined : `A whole number from ${min} to ${max}.`);
 }
 
-export function registerProbeCommands(model: ClusterModel, show: (trace: Trace) => TracePanel, register: Register): vscode.Disposable[] {
+export function registerProbeCommands(model: ClusterModel, log: Log, show: (trace: Trace) => TracePanel, register: Register): vscode.Disposable[] {
   return [
     register('swarmLens.probeLoadDistribution', async (target?: ServicesElement | string) => {
       if (model.offline) {
@@ -62,10 +63,13 @@ export function registerProbeCommands(model: ClusterModel, show: (trace: Trace) 
         send,
       );
       if (ok !== send) return;
+      log.info(`probe: ${count} connections from ${from} to ${service.name} on port ${port}`);
       const done = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Probing ${service.name}: ${count} connections`, cancellable: true }, (_p, token) =>
         runProbe(model, service.name, { count: Number(count), port, from: source?.containerId }, token),
       );
-      if (done) show(done.trace).showProbe(done.report);
+      if (!done) return log.info(`probe of ${service.name}: cancelled`);
+      log.info(`probe of ${service.name}: ${done.report.connected} of ${done.report.sent} connected, ${done.report.findings.length} finding(s), ${done.report.durationMs} ms`);
+      show(done.trace).showProbe(done.report);
     }),
   ];
 }

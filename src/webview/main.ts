@@ -198,7 +198,8 @@ function receive(msg: HostMessage): void {
       open = { ...open, traffic: true };
       break;
     case 'probeReport':
-      probe = { ...probe, running: undefined, error: undefined, report: msg.report };
+      // The form offers the port this probe used (a palette probe of a service that declares none).
+      probe = { ...probe, port: probe.port ?? msg.report.port, running: undefined, error: undefined, report: msg.report };
       open = { ...open, traffic: true };
       save();
       break;
@@ -218,7 +219,7 @@ const restored = vscode.getState();
 if (isPanelState(restored)) {
   trace = restored.trace;
   report = restored.report;
-  if (restored.probe) probe.report = restored.probe;
+  if (restored.probe) probe = { ...probe, report: restored.probe, port: restored.probe.port };
   open = restored.open ?? {};
 }
 render();

@@ -74,6 +74,9 @@ test('webview messages: what the webview sends passes, anything else is refused'
     { type: 'openContainer', containerId: '45cd26d9b7c99cfed62db6b0aa996046b68b9f35a9d1edb101ec5b1ebcd1253a' },
     { type: 'openRaw', index: 0 },
     { type: 'copy', text: 'ipvsadm -Ln' },
+    { type: 'probe', count: 90, port: 80, http: false },
+    { type: 'probe', count: 1000, port: 65535, http: true },
+    { type: 'cancelProbe' },
   ];
   for (const m of good) assert.ok(isWebviewMessage(JSON.parse(JSON.stringify(m))), JSON.stringify(m));
   const bad: unknown[] = [
@@ -87,6 +90,13 @@ test('webview messages: what the webview sends passes, anything else is refused'
     { type: 'openRaw', index: 1.5 },
     { type: 'openRaw', index: '0' },
     { type: 'copy', text: 42 },
+    // The probe's bounds are checked where the message arrives, not only in the form.
+    { type: 'probe', count: 1001, port: 80, http: false },
+    { type: 'probe', count: 0, port: 80, http: false },
+    { type: 'probe', count: 10.5, port: 80, http: false },
+    { type: 'probe', count: 10, port: 0, http: false },
+    { type: 'probe', count: 10, port: '80', http: false },
+    { type: 'probe', count: 10, port: 80, http: 'yes' },
   ];
   for (const m of bad) assert.ok(!isWebviewMessage(m), JSON.stringify(m));
 });
@@ -190,4 +200,27 @@ test('cluster text stays text in the graph: a hostile service name is carried as
   const hostile: Trace = { ...t, service: { ...t.service!, name: evil }, dns: t.dns.map((d) => ({ ...d, query: d.query.replace('vote', evil) })) };
   const all = nodes(buildGraph(hostile).roots);
   assert.ok(all.some((n) => n.title === evil));
+});
+
+test('a probe report is a host message and part of the saved state; a malformed one is neither', async () => {
+  const { countProbe } = await import('../../src/core/traffic/count');
+  const { splitProbeOutput } = await import('../../src/core/netns/script');
+  const { fixture } = await import('../fixtures');
+  const dump = splitProbeOutput(fixture('traffic/vote-ok.txt')).traffic![0];
+  const report = countProbe(
+    { service: 'vote', from: 'client.1', node: 'node1', mode: 'vip', vip: '10.0.0.9', scheduler: 'rr', fwmark: 258, pool: [], request: { kind: 'traffic', netns: '/x/netns/a', targets: ['10.0.0.9'], port: 80, count: 90, firstPort: 45000, timeoutSeconds: 2, http: false }, commands: [] },
+    dump,
+    '2026-11-30T10:53:00.000Z',
+    1000,
+    () => ({ task: null, node: null }),
+  );
+  const copy: unknown = JSON.parse(JSON.stringify({ type: 'probeReport', report }));
+  assert.ok(isHostMessage(copy));
+  assert.ok(!isHostMessage({ type: 'probeReport', report: { ...report, version: 2 } }));
+  assert.ok(!isHostMessage({ type: 'probeReport', report: { ...report, backends: 'x' } }));
+  assert.ok(isHostMessage({ type: 'probing', text: 'Sending 90 connections…' }));
+  const t = await recordedTrace({ service: 'vote' });
+  const state: unknown = JSON.parse(JSON.stringify({ ...panelState({ trace: t }), probe: report }));
+  assert.ok(isPanelState(state));
+  assert.ok(!isPanelState({ ...(state as object), probe: { version: 1 } }));
 });
