@@ -172,9 +172,11 @@ test('the connect loop for real: a listener counted, a closed port refused, one 
       s.close(() => resolve(p));
     });
   });
+  // Source ports from a random base, as the probe picks them: a run right after another never meets its TIME_WAIT.
+  const base = 33000 + Math.floor(Math.random() * 27000);
   try {
     const run = (port: number, count: number, http: boolean) => {
-      const args = probeArgs([{ ...good, netns: '/proc/self/ns/net', lb: undefined, targets: ['127.0.0.1'], port, count, firstPort: 41000 + (http ? 100 : 0) + (port === closed ? 200 : 0), http }]);
+      const args = probeArgs([{ ...good, netns: '/proc/self/ns/net', lb: undefined, targets: ['127.0.0.1'], port, count, firstPort: base + (http ? 100 : 0) + (port === closed ? 200 : 0), http }]);
       // Asynchronous: the listener runs in this process.
       return new Promise<string>((resolve, reject) => {
         const child = spawn('sh', ['-c', PROBE_SCRIPT, 'swarm-lens', ...args]);
@@ -187,7 +189,7 @@ test('the connect loop for real: a listener counted, a closed port refused, one 
     const ok = parseAttempts(splitProbeOutput(await run(open, 23, false)).traffic![0].sections.connects!.output);
     assert.equal(ok.length, 23);
     assert.ok(ok.every((a) => a.ok), JSON.stringify(ok.filter((a) => !a.ok)));
-    assert.deepEqual(ok.map((a) => a.port).sort(), Array.from({ length: 23 }, (_, i) => 41000 + i));
+    assert.deepEqual(ok.map((a) => a.port).sort((a, b) => a - b), Array.from({ length: 23 }, (_, i) => base + i));
     const web = parseAttempts(splitProbeOutput(await run(open, 3, true)).traffic![0].sections.connects!.output);
     assert.deepEqual(web.map((a) => a.text), ['HTTP/1.0 200 OK', 'HTTP/1.0 200 OK', 'HTTP/1.0 200 OK']);
     const refused = parseAttempts(splitProbeOutput(await run(closed, 5, false)).traffic![0].sections.connects!.output);
