@@ -2,7 +2,7 @@
  * The public JSON contract of `explain` (CLI and other tools parse it; keep fields exactly).
  * Plain data, like the parse results it is read from.
  */
-import type { DnsStatus, IpvsForward, IpvsProtocol } from '../parse/types';
+import type { DnsStatus, IpvsBackend, IpvsProtocol } from '../parse/types';
 
 export interface ExplainMark {
   mark: number;
@@ -14,15 +14,8 @@ export interface ExplainMark {
   port: number | null;
 }
 
-export interface ExplainBackend {
-  address: string | null;
-  host: string | null;
-  port: number | null;
-  forward: IpvsForward | null;
-  weight: number | null;
-  activeConnections: number | null;
-  inactiveConnections: number | null;
-}
+/** A backend as `explain --json` prints it: the listing's fields, without the parser's own (truncated, stats). */
+export type ExplainBackend = Pick<IpvsBackend, 'address' | 'host' | 'port' | 'forward' | 'weight' | 'activeConnections' | 'inactiveConnections'>;
 
 export interface ExplainIpvs {
   protocol: IpvsProtocol;
