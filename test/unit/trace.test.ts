@@ -247,7 +247,7 @@ test('inspecting a container asks DNS for every service on its networks', async 
   assert.match(traceToMarkdown(t), /^# Trace of container/);
 });
 
-test('garbage in every output never throws and never invents a finding about the service', async () => {
+test('garbage in every output never throws, never invents a finding about the service, and is itself reported', async () => {
   let seed = 7;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
   const junk = () => Array.from({ length: 40 }, () => String.fromCharCode(32 + Math.floor(rnd() * 95))).join('') + (rnd() < 0.3 ? '\n-A INPUT -j MARK' : '');
@@ -263,7 +263,10 @@ test('garbage in every output never throws and never invents a finding about the
     assert.deepEqual(t.vips.map((v) => [v.address, v.mark, v.ipvs]), [['10.0.1.4', null, null]]);
     assert.deepEqual(t.marks, []);
     assert.deepEqual(t.dns.map((d) => [d.query, d.answers]), [['vote', []], ['tasks.vote', []]]);
-    assert.deepEqual(t.findings.map((f) => [f.id, f.severity]), [['vip-no-mark', 'error'], ['dns-failed', 'error'], ['dns-failed', 'error']]);
+    // The junk itself is reported: every sandbox's unread lines, as a warning naming the output.
+    const unread = t.findings.filter((f) => f.id === 'output-unread');
+    assert.deepEqual(unread.map((f) => f.severity), t.sandboxes.filter((s) => s.present).map(() => 'warning'));
+    assert.deepEqual(t.findings.filter((f) => f.id !== 'output-unread').map((f) => [f.id, f.severity]), [['vip-no-mark', 'error'], ['dns-failed', 'error'], ['dns-failed', 'error']]);
     assert.deepEqual(t.findings.find((f) => f.id === 'vip-no-mark')!.evidence, ['mangle rules read: none']);
     for (const f of t.findings) assert.ok(f.evidence.length > 0, `${f.id} has evidence`);
   }
@@ -284,4 +287,19 @@ test('a sandbox that exists but cannot be entered is "unreadable", not "missing"
   assert.ok(ids(t).includes('sandbox-unreadable'));
   assert.ok(!ids(t).includes('lb-sandbox-missing'));
   assert.match(t.findings.find((f) => f.id === 'sandbox-unreadable')!.evidence[0], /Operation not permitted/);
+});
+
+test('the probe\'s own output is read strictly: a line no reader understands is a warning that names the output, never dropped in silence', async () => {
+  const b = recorded();
+  const h = healthy(b);
+  const listing = ipvsListing([{ mark: h.mark, backends: h.tasks.map((address) => ({ address })) }]);
+  assert.equal(ids(await trace(b, { service: 'vote' })).includes('output-unread'), false, 'the healthy outputs read whole');
+  // A format a newer ipvsadm might print: two lines the reader does not know, among the ones it does.
+  setOutput(b, h.lb, 'ipvsadm-ln', listing.replace(`FWM  ${h.mark} rr\n`, `FWM  ${h.mark} rr\n  ~> some new line\n  ~> another one\n`));
+  const t = await trace(b, { service: 'vote' });
+  const f = t.findings.find((x) => x.id === 'output-unread');
+  assert.ok(f, ids(t).join(', '));
+  assert.equal(f.severity, 'warning');
+  assert.match(f.title, new RegExp(`could not read 2 lines of ipvsadm-ln in ${h.lb}`));
+  assert.deepEqual(t.vips[0].ipvs?.backends.map((x) => x.task?.name).sort(), ['vote.1', 'vote.2'], 'what was read is still used');
 });

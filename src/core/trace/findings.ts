@@ -18,7 +18,7 @@ export interface FindingInput {
 const ORDER = { error: 0, warning: 1, info: 2 } as const;
 
 export function findingsFor(input: FindingInput): Finding[] {
-  const checks = [sandboxUnreadable, ipvsMissing, lbSandboxMissing, vipMarks, ipvsWithoutMark, backends, sharedBackends, dnsAnswers, dnsrrCaveat, mesh, meshSnat, idleTimeout, legacyLayout, noSource];
+  const checks = [sandboxUnreadable, outputUnread, ipvsMissing, lbSandboxMissing, vipMarks, ipvsWithoutMark, backends, sharedBackends, dnsAnswers, dnsrrCaveat, mesh, meshSnat, idleTimeout, legacyLayout, noSource];
   return checks.flatMap((check) => check(input)).sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
 }
 
@@ -31,6 +31,19 @@ function sandboxUnreadable({ trace, sandboxes }: FindingInput): Finding[] {
       title: `${s.name} on ${trace.node} could not be read, so what it holds is unknown: the findings below may be incomplete.`,
       evidence: [`${s.dump.sections['iptables-save']?.command}: ${s.readError}`],
       fix: `Run Swarm Lens as root on ${trace.node}, or let it use a helper container (swarmLens.trace.probe = helper) whose image has nsenter, iptables-save, ipvsadm, ip and dig.`,
+    }));
+}
+
+/** Lines of the probe's own outputs that no reader understood: what they hold is missing from the trace. */
+function outputUnread({ trace, sandboxes }: FindingInput): Finding[] {
+  return sandboxes
+    .filter((s) => s.unread.length > 0)
+    .map((s) => ({
+      id: 'output-unread' as const,
+      severity: 'warning' as const,
+      title: `Swarm Lens could not read ${s.unread.map((u) => `${u.lines} line${u.lines === 1 ? '' : 's'} of ${u.command.replace(/^nsenter --net=\S+ /, '')}`).join(' and ')} in ${s.name} on ${trace.node}: what they hold is missing from this trace.`,
+      evidence: s.unread.map((u) => u.command),
+      fix: 'Open the raw output (Raw outputs) to see those lines, and report them with it: the tool printed a format Swarm Lens does not know yet.',
     }));
 }
 

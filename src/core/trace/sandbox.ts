@@ -17,6 +17,12 @@ export interface ParsedSandbox {
   ipvsError: string | null;
   /** Why the sandbox exists but could not be read (nsenter not permitted, a tool missing). */
   readError: string | null;
+  /**
+   * The probe's own outputs are a fixed format, read strictly: lines a reader did not understand
+   * are a surprise worth reporting (a newer tool's format), never silently dropped. One entry per
+   * output with such lines: its command and how many.
+   */
+  unread: { command: string; lines: number }[];
   dump: SandboxDump;
 }
 
@@ -34,8 +40,13 @@ export function parseSandbox(dump: SandboxDump): ParsedSandbox {
   const listing = s['ipvsadm-ln'];
   const ipvsMessages = [listing?.output, s['proc-ip-vs']?.output].filter((t): t is string => !!t);
   const ipvsErrorLine = ipvsMessages.flatMap((t) => t.split('\n')).find((l) => NO_IPVS.test(l));
+  const unread: ParsedSandbox['unread'] = [];
+  const strictly = <T extends { skippedLines: number }>(section: { command: string } | undefined, result: T): T => {
+    if (section && result.skippedLines > 0) unread.push({ command: section.command, lines: result.skippedLines });
+    return result;
+  };
   let ipvs: IpvsService[] = [];
-  if (listing?.exitCode === 0) ipvs = parseIpvsadm(listing.output).services;
+  if (listing?.exitCode === 0) ipvs = strictly(listing, parseIpvsadm(listing.output)).services;
   if (ipvs.length === 0 && s['ipvsadm-s']?.exitCode === 0) ipvs = parseIpvsadmSave(s['ipvsadm-s'].output).services;
   if (ipvs.length === 0 && s['proc-ip-vs']?.exitCode === 0) ipvs = parseProcIpVs(s['proc-ip-vs'].output).services;
   const ipvsAvailable = !present ? null : ipvsErrorLine ? false : listing?.exitCode === 0 || s['proc-ip-vs']?.exitCode === 0 ? true : null;
@@ -43,8 +54,9 @@ export function parseSandbox(dump: SandboxDump): ParsedSandbox {
   return {
     read: { netns: dump.netns, kind, present, ipvsAvailable },
     name,
-    rules: present && save && !readError ? flattenRules(parseIptablesSave(save.output)) : [],
+    rules: present && save && !readError ? flattenRules(strictly(save, parseIptablesSave(save.output))) : [],
     readError,
+    unread,
     ipvs,
     ipvsError: ipvsErrorLine?.trim() ?? null,
     dump,

@@ -25,6 +25,8 @@ export type FindingId =
   | 'legacy-layout'
   | 'no-source'
   | 'sandbox-unreadable'
+  /** Lines of the probe's own output (iptables-save, ipvsadm) that no reader understood. */
+  | 'output-unread'
   /** A node a many-node trace could not read. */
   | 'node-unreachable'
   /** Info: IPVS forgets an idle TCP connection after its tcp timeout (900 s in Docker's sandboxes). */
