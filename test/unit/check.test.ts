@@ -95,6 +95,11 @@ const faults: { name: string; apply(b: Bundle): void; want(b: Bundle): string[] 
     want: () => ['node2/vote/dns-mismatch'],
   },
   {
+    name: 'two lines ipvsadm printed that no reader knows',
+    apply: (b) => edit(b, 'node2', 'lb_', 'ipvsadm-ln', (t) => t.replace(new RegExp(`(FWM\\s+${voteOnNode2(b).mark} rr\\n)`), '$1  ~> a format of tomorrow\n  ~> and another line\n')),
+    want: () => ['node2/*/output-unread'],
+  },
+  {
     name: 'the DNAT of 8080 deleted',
     apply: (b) => edit(b, 'node2', 'net', 'iptables-save', (t) => t.replace(/-A DOCKER-INGRESS -p tcp -m tcp --dport 8080 -j DNAT .*\n/, '')),
     want: () => ['node2/voteweb/mesh-dnat-missing'],
@@ -103,7 +108,8 @@ const faults: { name: string; apply(b: Bundle): void; want(b: Bundle): string[] 
     name: 'the ingress pool of 8080 gone',
     apply: (b) => {
       const mark = parseSandbox(b.nodes.find((n) => n.node === 'node2')!.output.sandboxes.find((s) => s.netns.endsWith('ingress_sbox'))!).rules.find((r) => r.target === 'MARK' && r.dport === 8080)!.mark!;
-      edit(b, 'node2', 'ingress_sbox', 'ipvsadm-ln', (t) => t.replace(new RegExp(`FWM\\s+${mark} rr\\n(\\s+->.*\\n)+`), ''));
+      // The pool is the listing's last: its last backend line has no newline after it.
+      edit(b, 'node2', 'ingress_sbox', 'ipvsadm-ln', (t) => t.replace(new RegExp(`FWM\\s+${mark} rr\\n(\\s+->.*(\\n|$))+`), ''));
     },
     want: () => ['node2/voteweb/mesh-pool-missing'],
   },

@@ -6,7 +6,7 @@ import type { NetworkServiceEntry, Service, Task } from '../cluster/types';
 import { parseDnsAnswers, type IptablesRule, type IpvsService } from '../parse';
 import { hexMark } from '../parse/values';
 import type { DnsDump } from '../netns/script';
-import { lbSandboxName, type ParsedSandbox } from '../trace/sandbox';
+import { lbSandboxName, type ParsedSandbox, UNREAD_FIX, unreadSentence } from '../trace/sandbox';
 import type { CheckFinding } from './types';
 
 /** What was read on one node. */
@@ -41,7 +41,7 @@ interface Ctx {
 
 export function compareNode(cluster: Cluster, reading: NodeReading, services: readonly Service[], health: HealthMap): CheckFinding[] {
   const ctx: Ctx = { cluster, reading, health, node: reading.hostname };
-  const findings: CheckFinding[] = [...unreadable(ctx), ...ipvsMissing(ctx, services)];
+  const findings: CheckFinding[] = [...unreadable(ctx), ...unread(ctx), ...ipvsMissing(ctx, services)];
   for (const service of services) {
     for (const vip of service.vips) {
       const network = cluster.network(vip.networkId);
@@ -76,6 +76,12 @@ function unreadable(ctx: Ctx): CheckFinding[] {
         fix: `Check that the helper image has nsenter, iptables-save, ipvsadm, ip and dig, and that it may run privileged on ${ctx.node}.`,
       }),
     );
+}
+
+function unread(ctx: Ctx): CheckFinding[] {
+  return ctx.reading.sandboxes
+    .filter((s) => s.unread.length > 0)
+    .map((s) => finding(ctx, { code: 'output-unread', severity: 'warning', service: '*', message: unreadSentence(s, ctx.node), evidence: s.unread.map((u) => u.command), fix: UNREAD_FIX }));
 }
 
 function ipvsMissing(ctx: Ctx, services: readonly Service[]): CheckFinding[] {

@@ -7,6 +7,8 @@ export type CheckCode =
   | 'lb-sandbox-missing'
   /** A sandbox that exists but could not be read: never reported as missing. */
   | 'sandbox-unreadable'
+  /** Lines of the probe's own output (iptables-save, ipvsadm) that no reader understood. */
+  | 'output-unread'
   | 'mark-missing'
   | 'mark-mismatch'
   | 'pool-missing'

@@ -4,7 +4,7 @@
 import type { Cluster } from '../cluster/cluster';
 import type { Service } from '../cluster/types';
 import * as path from 'node:path';
-import { lbSandboxName, type ParsedSandbox } from './sandbox';
+import { lbSandboxName, type ParsedSandbox, UNREAD_FIX, unreadSentence } from './sandbox';
 import type { Finding, IpvsStep, Trace } from './types';
 
 export interface FindingInput {
@@ -38,13 +38,7 @@ function sandboxUnreadable({ trace, sandboxes }: FindingInput): Finding[] {
 function outputUnread({ trace, sandboxes }: FindingInput): Finding[] {
   return sandboxes
     .filter((s) => s.unread.length > 0)
-    .map((s) => ({
-      id: 'output-unread' as const,
-      severity: 'warning' as const,
-      title: `Swarm Lens could not read ${s.unread.map((u) => `${u.lines} line${u.lines === 1 ? '' : 's'} of ${u.command.replace(/^nsenter --net=\S+ /, '')}`).join(' and ')} in ${s.name} on ${trace.node}: what they hold is missing from this trace.`,
-      evidence: s.unread.map((u) => u.command),
-      fix: 'Open the raw output (Raw outputs) to see those lines, and report them with it: the tool printed a format Swarm Lens does not know yet.',
-    }));
+    .map((s) => ({ id: 'output-unread' as const, severity: 'warning' as const, title: unreadSentence(s, trace.node), evidence: s.unread.map((u) => u.command), fix: UNREAD_FIX }));
 }
 
 /** Does IPVS matter for what is traced? Not for a dnsrr service: its names resolve to tasks. */

@@ -63,6 +63,14 @@ export function parseSandbox(dump: SandboxDump): ParsedSandbox {
   };
 }
 
+/** The sentence for a sandbox whose outputs held lines no reader understood (the trace's and the check's). */
+export function unreadSentence(s: ParsedSandbox, node: string): string {
+  const what = s.unread.map((u) => `${u.lines} line${u.lines === 1 ? '' : 's'} of ${u.command.replace(/^nsenter --net=\S+ /, '')}`).join(' and ');
+  return `Swarm Lens could not read ${what} in ${s.name} on ${node}: what they hold is missing from this reading.`;
+}
+
+export const UNREAD_FIX = 'Open the raw output to see those lines, and report them with it: the tool printed a format Swarm Lens does not know yet.';
+
 /** Docker names a network's load-balancer sandbox after the first 9 characters of its id. */
 export function lbSandboxName(networkId: string): string {
   return `lb_${networkId.slice(0, 9)}`;
