@@ -18,7 +18,7 @@ import { reachCandidates, reachNodes } from './core/nodes/reach';
 import { printable, terminalSafeJson } from './core/terminalText';
 import { connectionLine, connectionsReport, connectionsUnread, traceConnections } from './core/trace/connectionRows';
 import { traceToText } from './core/trace/text';
-import { MAX_PROBE_CONNECTIONS } from './core/netns/script';
+import { MAX_PROBE_CONNECTIONS } from './core/traffic/types';
 import { DEFAULT_PROBE_COUNT, probeDistribution } from './core/traffic/run';
 import { probeFailed, probeToText } from './core/traffic/text';
 import type { Trace } from './core/trace/types';

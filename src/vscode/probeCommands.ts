@@ -3,10 +3,9 @@
 // panel's form says it in place); a cancel aborts the probe and removes its helper.
 import * as vscode from 'vscode';
 import type { Service } from '../core/cluster/types';
-import { MAX_PROBE_CONNECTIONS } from '../core/netns/script';
 import type { Trace } from '../core/trace/types';
 import { defaultProbePort, DEFAULT_PROBE_COUNT, probeWithTrace, type ProbeOptions } from '../core/traffic/run';
-import type { ProbeReport } from '../core/traffic/types';
+import { MAX_PROBE_CONNECTIONS, type ProbeReport } from '../core/traffic/types';
 import { unlessCancelled } from './cancellation';
 import type { ClusterModel } from './clusterModel';
 import type { Log } from './log';

@@ -2,7 +2,7 @@
 // before anything is sent) and its result, a histogram of where IPVS sent each connection.
 // Cluster text only through textContent (dom.ts).
 import type { Trace } from '../core/trace/types';
-import type { ProbeBackend, ProbeReport } from '../core/traffic/types';
+import { MAX_PROBE_CONNECTIONS, type ProbeBackend, type ProbeReport } from '../core/traffic/types';
 import { code, h } from './dom';
 import { plural, section, severityPill, type SectionContext } from './sections';
 
@@ -16,8 +16,6 @@ export interface ProbeViewState {
   error?: string;
   report?: ProbeReport;
 }
-
-export const MAX_CONNECTIONS = 1000;
 
 /** What the probe will send, in one sentence, before it is sent. */
 export function probeSentence(trace: Trace, st: ProbeViewState): string {
@@ -74,7 +72,7 @@ function probeForm(ctx: SectionContext, trace: Trace, st: ProbeViewState, change
   const fields = h(
     'div',
     { class: 'probe-fields' },
-    numberInput('probe-count', 'Connections', st.count, 1, MAX_CONNECTIONS, (n) => {
+    numberInput('probe-count', 'Connections', st.count, 1, MAX_PROBE_CONNECTIONS, (n) => {
       if (n !== null) st.count = n;
       refreshForm();
       changed();

@@ -7,7 +7,7 @@
 // again after the panel is shown).
 import { CHECK_VERSION, type CheckReport } from '../core/check/types';
 import { TRACE_VERSION, type Trace } from '../core/trace/types';
-import { PROBE_VERSION, type ProbeReport } from '../core/traffic/types';
+import { MAX_PROBE_CONNECTIONS, PROBE_VERSION, type ProbeReport } from '../core/traffic/types';
 
 /** The panels' view types: the same in `createWebviewPanel` and the serializer registrations. */
 export const TRACE_VIEW_TYPE = 'swarmLens.trace';
@@ -89,7 +89,7 @@ export function isWebviewMessage(x: unknown): x is WebviewMessage {
     case 'reachNode':
       return isString(x.node, 512) && x.node.length > 0;
     case 'probe':
-      return isWhole(x.count, 1, 1000) && isWhole(x.port, 1, 65535) && typeof x.http === 'boolean';
+      return isWhole(x.count, 1, MAX_PROBE_CONNECTIONS) && isWhole(x.port, 1, 65535) && typeof x.http === 'boolean';
     case 'cancelProbe':
       return true;
     default:

@@ -4,7 +4,8 @@
 import * as path from 'node:path';
 import { EngineError } from '../docker/errors';
 import { isIPv4 } from '../parse/values';
-import { HOST_NETNS, MAX_PROBE_CONNECTIONS, type ProbeRequest, type TrafficRequest } from './script';
+import { MAX_PROBE_CONNECTIONS } from '../traffic/types';
+import { HOST_NETNS, type ProbeRequest, type TrafficRequest } from './script';
 
 /** Docker keeps sandboxes in <exec-root>/netns: /var/run/docker/netns, /run/snap.docker/netns... */
 export function isNetnsDir(dir: string): boolean {

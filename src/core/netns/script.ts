@@ -30,8 +30,6 @@ export interface TrafficRequest {
   http: boolean;
 }
 
-export const MAX_PROBE_CONNECTIONS = 1000;
-
 export const MARKER = '@@swarm-lens';
 
 /** The net.ipv4.vs.* settings dockerd writes in its load-balancer sandboxes (read, never written). */

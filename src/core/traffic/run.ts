@@ -8,11 +8,11 @@ import { arr, num, splitCidr, str } from '../cluster/read';
 import type { Service } from '../cluster/types';
 import { EngineError } from '../docker/errors';
 import { parseDnsAnswers } from '../parse';
-import { HOST_NETNS, MAX_PROBE_CONNECTIONS, type ProbeRequest, type TrafficRequest } from '../netns/script';
+import { HOST_NETNS, type ProbeRequest, type TrafficRequest } from '../netns/script';
 import { chooseProbe, engineOn, traceMesh, traceService, type TraceContext } from '../trace/run';
 import type { IpvsStep, Trace } from '../trace/types';
 import { countProbe, type PoolMember, type ProbePlan } from './count';
-import type { ProbeReport } from './types';
+import { MAX_PROBE_CONNECTIONS, type ProbeReport } from './types';
 
 export interface ProbeOptions {
   /** How many connections (1 to 1000). */
@@ -36,6 +36,8 @@ const DEFAULT_CONNECT_TIMEOUT_S = 2;
 export function probeTimeoutMs(count: number, timeoutSeconds: number, base: number): number {
   return base + Math.ceil(count / 10) * (timeoutSeconds + 0.5) * 1000;
 }
+
+const OFFLINE = 'A snapshot cannot send traffic: connect to the live swarm to probe.';
 
 function fail(message: string, detail: string): never {
   throw new EngineError('api', message, detail);
@@ -111,7 +113,7 @@ function sourcePorts(count: number): number {
 async function send(ctx: TraceContext, node: string, netnsDir: string, requests: ProbeRequest[], timeoutMs: number) {
   const engine = await engineOn(ctx, node);
   const probe = chooseProbe(engine, netnsDir, { ...ctx.options, timeoutMs });
-  if (probe.kind === 'offline') fail('A snapshot cannot send traffic: connect to the live swarm to probe.', 'offline probe');
+  if (probe.kind === 'offline') fail(OFFLINE, 'offline probe');
   return probe.run(requests, ctx.signal, node);
 }
 
@@ -121,7 +123,7 @@ export async function probeDistribution(ctx: TraceContext, serviceName: string, 
 
 /** The probe's report, and the trace it was planned from (what the panel shows above the histogram). */
 export async function probeWithTrace(ctx: TraceContext, serviceName: string, options: ProbeOptions): Promise<{ report: ProbeReport; trace: Trace }> {
-  if (ctx.engine.kind !== 'live') fail('A snapshot cannot send traffic: connect to the live swarm to probe.', 'snapshot');
+  if (ctx.engine.kind !== 'live') fail(OFFLINE, 'offline engine');
   const service = ctx.cluster.service(serviceName) ?? fail(`No service named "${serviceName}" in this swarm: "docker service ls" lists them.`, `unknown service ${serviceName}`);
   const count = options.count;
   if (!Number.isInteger(count) || count < 1 || count > MAX_PROBE_CONNECTIONS) fail(`The probe makes 1 to ${MAX_PROBE_CONNECTIONS} connections: pick a count in that range.`, `count ${count}`);
@@ -175,8 +177,8 @@ async function probeMesh(ctx: TraceContext, serviceName: string, options: ProbeO
   const { port, node: nodeName } = options.published!;
   const started = Date.now();
   const trace = await traceMesh(ctx, port, 'tcp', nodeName);
-  const mesh = trace.mesh[0];
-  if (mesh?.ipvs === null || !mesh) throw noIpvs(trace, serviceName);
+  const ipvs = trace.mesh[0]?.ipvs;
+  if (!ipvs) throw noIpvs(trace, serviceName);
   const owner = trace.service?.name;
   if (owner !== serviceName) fail(`Port ${port} is ${owner ? `published by ${owner}` : 'not published by any service'}, not by ${serviceName}: pick the port ${serviceName} publishes.`, `mesh port ${port} owner ${owner}`);
   const node = ctx.cluster.state.nodes.find((n) => n.hostname === trace.node);
@@ -191,9 +193,9 @@ async function probeMesh(ctx: TraceContext, serviceName: string, options: ProbeO
     node: trace.node,
     mode: 'mesh',
     vip: address,
-    scheduler: mesh.ipvs.scheduler,
-    fwmark: mesh.ipvs.fwmark,
-    pool: poolOf(mesh.ipvs, await stoppedMembers(ctx, ctx.cluster.service(serviceName)!, (id) => !!ctx.cluster.network(id)?.ingress)),
+    scheduler: ipvs.scheduler,
+    fwmark: ipvs.fwmark,
+    pool: poolOf(ipvs, await stoppedMembers(ctx, ctx.cluster.service(serviceName)!, (id) => !!ctx.cluster.network(id)?.ingress)),
     request,
     commands: [`nsenter --net=${ingressSbox} ipvsadm -Ln --stats --exact`, `nsenter --net=${ingressSbox} ipvsadm -Lnc`],
   };

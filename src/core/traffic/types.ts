@@ -2,6 +2,9 @@
 // shared by the CLI and the trace panel's histogram.
 export const PROBE_VERSION = 1;
 
+/** The most connections one probe makes (the CLI, the panel, the message guard and the script's guard keep it). */
+export const MAX_PROBE_CONNECTIONS = 1000;
+
 export type ProbeCode =
   /** A backend the scheduler should use got none of the connections. */
   | 'backend-idle'
